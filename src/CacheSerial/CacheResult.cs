@@ -1,0 +1,64 @@
+namespace CacheSerial;
+
+/// <summary>The outcome of a cache read: a miss, or a hit carrying a value (which may be a cached <see langword="null"/>).</summary>
+/// <typeparam name="T">The value type.</typeparam>
+public readonly struct CacheResult<T> : IEquatable<CacheResult<T>>
+{
+    internal CacheResult(T value, bool isStale = false)
+    {
+        Value = value;
+        HasValue = true;
+        IsStale = isStale;
+    }
+
+    /// <summary>A miss.</summary>
+    public static CacheResult<T> Miss => default;
+
+    /// <summary><see langword="true"/> when the entry was found; <see cref="Value"/> may still be <see langword="null"/>.</summary>
+    public bool HasValue { get; }
+
+    /// <summary>The cached value, or <see langword="default"/> on a miss.</summary>
+    public T? Value { get; }
+
+    /// <summary><see langword="true"/> when the value is past its logical expiry and served as a fallback.</summary>
+    public bool IsStale { get; }
+
+    /// <summary>Returns the value of a hit through <paramref name="value"/>.</summary>
+    /// <param name="value">The cached value on a hit, else <see langword="default"/>.</param>
+    /// <returns><see cref="HasValue"/>.</returns>
+    public bool TryGetValue(out T? value)
+    {
+        value = Value;
+        return HasValue;
+    }
+
+    /// <summary>The value on a hit, else <paramref name="fallback"/>.</summary>
+    /// <param name="fallback">Returned on a miss.</param>
+    /// <returns>The value or the fallback.</returns>
+    public T? GetValueOrDefault(T? fallback) => HasValue ? Value : fallback;
+
+    /// <inheritdoc />
+    public bool Equals(CacheResult<T> other) =>
+        HasValue == other.HasValue && IsStale == other.IsStale && EqualityComparer<T?>.Default.Equals(Value, other.Value);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is CacheResult<T> other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(HasValue, IsStale, Value);
+
+    /// <inheritdoc />
+    public override string ToString() => HasValue ? $"Hit({Value}{(IsStale ? ", stale" : string.Empty)})" : "Miss";
+
+    /// <summary>Compares two results.</summary>
+    /// <param name="left">The first result.</param>
+    /// <param name="right">The second result.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public static bool operator ==(CacheResult<T> left, CacheResult<T> right) => left.Equals(right);
+
+    /// <summary>Compares two results.</summary>
+    /// <param name="left">The first result.</param>
+    /// <param name="right">The second result.</param>
+    /// <returns><see langword="true"/> when different.</returns>
+    public static bool operator !=(CacheResult<T> left, CacheResult<T> right) => !left.Equals(right);
+}

@@ -1,0 +1,46 @@
+namespace CacheSerial;
+
+/// <summary>Global options of one cache, validated when the host starts (or when the cache is first resolved).</summary>
+public sealed class CacheSerialOptions
+{
+    /// <summary>The default for <see cref="MaximumKeyLength"/>.</summary>
+    public const int DefaultMaximumKeyLength = 1024;
+
+    /// <summary>The default for <see cref="MaximumPayloadBytes"/> (1 MiB).</summary>
+    public const int DefaultMaximumPayloadBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Prepended to every key, so several applications or caches can share one store. It is joined to the key with the
+    /// unit-separator character U+001F, which neither prefixes nor keys may contain, so no two (prefix, key) pairs map
+    /// to one stored key.
+    /// </summary>
+    public string KeyPrefix { get; set; } = string.Empty;
+
+    /// <summary>Entry options used where a call leaves a member unset. Must set a lifetime. Default: 5 minutes.</summary>
+    public CacheEntryOptions DefaultEntryOptions { get; set; } = new() { Expiration = TimeSpan.FromMinutes(5) };
+
+    /// <summary>
+    /// The longest stored key, in UTF-16 characters. Longer keys are stored as the prefix, the first 64 characters of the
+    /// key and a SHA-256 of the whole key; the envelope still checks the full key. At least 256.
+    /// </summary>
+    public int MaximumKeyLength { get; set; } = DefaultMaximumKeyLength;
+
+    /// <summary>
+    /// The largest encoded value stored, in bytes. A larger value is returned to the caller but not stored (logged);
+    /// a larger stored entry is a miss. Between 1 and 512 MiB.
+    /// </summary>
+    public int MaximumPayloadBytes { get; set; } = DefaultMaximumPayloadBytes;
+
+    /// <summary>What a read does with an entry it rejects (foreign bytes, other type, bad checksum, codec error...).</summary>
+    public DeserializationFailureBehavior OnDeserializationFailure { get; set; } = DeserializationFailureBehavior.TreatAsMiss;
+}
+
+/// <summary>What a read does with an entry it rejects.</summary>
+public enum DeserializationFailureBehavior
+{
+    /// <summary>Log it and treat it as a miss; get-or-create then regenerates and overwrites it. The default.</summary>
+    TreatAsMiss = 0,
+
+    /// <summary>Log it and throw <see cref="CacheEntryRejectedException"/>: for diagnosis, not for production.</summary>
+    Throw = 1,
+}

@@ -1,0 +1,86 @@
+using CacheSerial;
+using CacheSerial.Internal;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers CacheSerial caches. The library never registers an <see cref="IDistributedCache"/> itself.</summary>
+public static class CacheSerialServiceCollectionExtensions
+{
+    /// <summary>The name of the cache registered by <see cref="AddCacheSerial"/>, as it appears in logs.</summary>
+    public const string DefaultCacheName = "default";
+
+    /// <summary>
+    /// Registers the default <see cref="ITypedCache"/> as a singleton over the registered <see cref="IDistributedCache"/>.
+    /// Options are validated when the host starts.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the options; may be called again to add configuration.</param>
+    /// <returns>A builder to choose codecs.</returns>
+    public static ICacheSerialBuilder AddCacheSerial(this IServiceCollection services, Action<CacheSerialOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddCore(services, Options.Options.DefaultName, configure);
+        services.TryAddSingleton<ITypedCache>(sp => Create(sp, Options.Options.DefaultName, serviceKey: null));
+        return new CacheSerialBuilder(services, Options.Options.DefaultName);
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="ITypedCache"/> with its own options and codecs, resolved with
+    /// <c>[FromKeyedServices(name)]</c>. It uses the <see cref="IDistributedCache"/> registered under the same key if
+    /// there is one, else the default one.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The service key and options name.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns>A builder to choose codecs.</returns>
+    public static ICacheSerialBuilder AddKeyedCacheSerial(this IServiceCollection services, string name, Action<CacheSerialOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name == DefaultCacheName)
+        {
+            throw new ArgumentException($"'{DefaultCacheName}' is the name of the cache registered by AddCacheSerial; choose another name.", nameof(name));
+        }
+
+        AddCore(services, name, configure);
+        services.TryAddKeyedSingleton<ITypedCache>(name, (sp, _) => Create(sp, name, serviceKey: name));
+        return new CacheSerialBuilder(services, name);
+    }
+
+    private static void AddCore(IServiceCollection services, string optionsName, Action<CacheSerialOptions>? configure)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheSerialOptions>, CacheSerialOptionsValidator>());
+        var options = services.AddOptions<CacheSerialOptions>(optionsName).ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddOptions<CodecOptions>(optionsName);
+    }
+
+    private static DefaultTypedCache Create(IServiceProvider services, string optionsName, string? serviceKey)
+    {
+        var options = services.GetRequiredService<IOptionsMonitor<CacheSerialOptions>>().Get(optionsName);
+        var codecs = services.GetRequiredService<IOptionsMonitor<CodecOptions>>().Get(optionsName);
+        var store = (serviceKey is null ? null : services.GetKeyedService<IDistributedCache>(serviceKey))
+            ?? services.GetService<IDistributedCache>()
+            ?? throw new InvalidOperationException(
+                "CacheSerial needs an IDistributedCache: register one before resolving ITypedCache, for example " +
+                "services.AddStackExchangeRedisCache(o => o.Configuration = \"localhost:6379\") or services.AddDistributedMemoryCache().");
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance;
+        return new DefaultTypedCache(
+            serviceKey ?? DefaultCacheName,
+            store,
+            options,
+            new CodecRegistry(codecs),
+            services.GetRequiredService<TimeProvider>(),
+            logger);
+    }
+}

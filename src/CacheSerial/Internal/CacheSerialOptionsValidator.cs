@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+
+namespace CacheSerial.Internal;
+
+/// <summary>Validates every named <see cref="CacheSerialOptions"/> at start, with messages that say what to change.</summary>
+internal sealed class CacheSerialOptionsValidator : IValidateOptions<CacheSerialOptions>
+{
+    public const int MaximumPayloadLimit = 512 * 1024 * 1024; // Redis' own string limit
+
+    public ValidateOptionsResult Validate(string? name, CacheSerialOptions options)
+    {
+        var cache = string.IsNullOrEmpty(name) ? "default" : name;
+        var failures = new List<string>();
+
+        if (options.KeyPrefix is null)
+        {
+            failures.Add($"CacheSerialOptions.KeyPrefix of cache '{cache}' must not be null (use an empty string for none).");
+        }
+        else
+        {
+            try
+            {
+                KeyBuilder.Validate(options.KeyPrefix, nameof(options.KeyPrefix), allowEmpty: true);
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"CacheSerialOptions.KeyPrefix of cache '{cache}' is invalid: {ex.Message}");
+            }
+
+            var minimum = KeyBuilder.MinimumMaximumKeyLength(options.KeyPrefix);
+            if (options.MaximumKeyLength < Math.Max(256, minimum))
+            {
+                failures.Add($"CacheSerialOptions.MaximumKeyLength of cache '{cache}' is {options.MaximumKeyLength}; it must be at least {Math.Max(256, minimum)} to fit a hashed key behind the prefix.");
+            }
+        }
+
+        if (options.MaximumPayloadBytes is < 1 or > MaximumPayloadLimit)
+        {
+            failures.Add($"CacheSerialOptions.MaximumPayloadBytes of cache '{cache}' is {options.MaximumPayloadBytes}; it must be between 1 and {MaximumPayloadLimit}.");
+        }
+
+        if (!Enum.IsDefined(options.OnDeserializationFailure))
+        {
+            failures.Add($"CacheSerialOptions.OnDeserializationFailure of cache '{cache}' has an unknown value {options.OnDeserializationFailure}.");
+        }
+
+        var defaults = options.DefaultEntryOptions;
+        if (defaults is null)
+        {
+            failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' must not be null.");
+        }
+        else
+        {
+            try
+            {
+                defaults.Validate(nameof(options.DefaultEntryOptions));
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' is invalid: {ex.Message}");
+            }
+
+            if (defaults.AbsoluteExpiration is not null)
+            {
+                failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' sets AbsoluteExpiration, which would expire every entry at one instant; set Expiration instead.");
+            }
+
+            if (defaults.Expiration is null && defaults.SlidingExpiration is null)
+            {
+                failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' must set Expiration or SlidingExpiration, so entries cannot live forever by accident.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,96 @@
+namespace CacheSerial.Internal;
+
+/// <summary>Identifies one get-or-create flight: the stored key and the value type.</summary>
+internal readonly record struct FlightKey(string StoreKey, Type ValueType);
+
+/// <summary>Untyped base so one dictionary can hold flights of every value type.</summary>
+internal abstract class Flight
+{
+}
+
+/// <summary>
+/// One factory run shared by every concurrent caller of a key. Callers join while it runs; a caller that leaves (its
+/// token cancelled) only stops waiting; when the last one leaves before completion, the factory's token is cancelled.
+/// </summary>
+internal sealed class Flight<T> : Flight, IDisposable
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _factoryCancellation = new();
+    private readonly Lock _gate = new();
+    private int _waiters = 1; // the caller that creates the flight
+    private bool _abandoned;
+    private bool _completed;
+
+    public Task<T> Task => _completion.Task;
+
+    public CancellationToken FactoryToken => _factoryCancellation.Token;
+
+    /// <summary>Adds a waiter; false when the flight was abandoned and a new one must start.</summary>
+    public bool TryJoin()
+    {
+        lock (_gate)
+        {
+            if (_abandoned)
+            {
+                return false;
+            }
+
+            _waiters++;
+            return true;
+        }
+    }
+
+    /// <summary>Removes a waiter; true when it was the last one before completion, so the factory was cancelled.</summary>
+    public bool Leave()
+    {
+        lock (_gate)
+        {
+            _waiters--;
+            if (_waiters > 0 || _completed)
+            {
+                return false;
+            }
+
+            _abandoned = true;
+        }
+
+        _factoryCancellation.Cancel();
+        return true;
+    }
+
+    public void SetResult(T value)
+    {
+        MarkCompleted();
+        _completion.TrySetResult(value);
+    }
+
+    public void SetException(Exception exception)
+    {
+        bool abandoned;
+        lock (_gate)
+        {
+            _completed = true;
+            abandoned = _abandoned;
+        }
+
+        if (abandoned)
+        {
+            // Nobody is waiting; a cancelled task raises no unobserved-exception event.
+            _completion.TrySetCanceled();
+            return;
+        }
+
+        _completion.TrySetException(exception);
+        _ = _completion.Task.Exception; // observed here: waiters that left early must not cause UnobservedTaskException
+    }
+
+    public void Dispose() => _factoryCancellation.Dispose();
+
+    private void MarkCompleted()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CacheSerial.Internal;
+
+/// <summary>A caller's key turned into the key sent to the store and the identity checked in the envelope.</summary>
+internal readonly struct CacheKey
+{
+    public CacheKey(string key, string logicalKey, string storeKey)
+    {
+        Key = key;
+        LogicalKey = logicalKey;
+        StoreKey = storeKey;
+    }
+
+    /// <summary>As the caller passed it.</summary>
+    public string Key { get; }
+
+    /// <summary>Prefix and key joined injectively; its hash is the envelope's key check.</summary>
+    public string LogicalKey { get; }
+
+    /// <summary>What the store sees: the logical key, or its readable-head-plus-hash form when too long.</summary>
+    public string StoreKey { get; }
+}
+
+/// <summary>The one home of key rules: validation, prefix joining, long-key hashing and the envelope key check.</summary>
+internal sealed class KeyBuilder
+{
+    /// <summary>Joins prefix and key; keys and prefixes may not contain it, which makes the join injective.</summary>
+    public const char PrefixSeparator = '\u001F';
+
+    /// <summary>Separates a long key's readable head from its hash; keys may not contain it, so hashed forms are disjoint from plain keys.</summary>
+    public const char HashSeparator = '\u001E';
+
+    public const int HashedKeyHeadLength = 64;
+    public const int KeyCheckLength = 16;
+
+    private const int HashHexLength = 64;
+
+    private readonly string _prefixPart;
+
+    public KeyBuilder(string prefix, int maximumKeyLength)
+    {
+        _prefixPart = prefix.Length == 0 ? string.Empty : prefix + PrefixSeparator;
+        MaximumKeyLength = maximumKeyLength;
+    }
+
+    public int MaximumKeyLength { get; }
+
+    /// <summary>The shortest <see cref="CacheSerialOptions.MaximumKeyLength"/> that fits a hashed key behind this prefix.</summary>
+    public static int MinimumMaximumKeyLength(string prefix) =>
+        (prefix.Length == 0 ? 0 : prefix.Length + 1) + HashedKeyHeadLength + 1 + HashHexLength;
+
+    public CacheKey Build(string key)
+    {
+        Validate(key, nameof(key));
+        var logical = _prefixPart.Length == 0 ? key : string.Concat(_prefixPart, key);
+        var store = logical.Length <= MaximumKeyLength ? logical : Hashed(key);
+        return new CacheKey(key, logical, store);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for null, empty, white-space, control characters or broken UTF-16.</summary>
+    public static void Validate(string key, string paramName, bool allowEmpty = false)
+    {
+        ArgumentNullException.ThrowIfNull(key, paramName);
+        if (!allowEmpty && string.IsNullOrWhiteSpace(key))
+        {
+            throw new ArgumentException("A cache key must not be empty or white space.", paramName);
+        }
+
+        for (var i = 0; i < key.Length; i++)
+        {
+            var c = key[i];
+            if (char.IsControl(c))
+            {
+                throw new ArgumentException(
+                    $"A cache key must not contain control characters (found U+{(int)c:X4} at index {i}).", paramName);
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                // A lone surrogate would encode to U+FFFD, making two different keys one stored key.
+                throw new ArgumentException($"A cache key must be valid UTF-16 (lone surrogate at index {i}).", paramName);
+            }
+        }
+    }
+
+    /// <summary>First 16 bytes of SHA-256 over the UTF-8 logical key.</summary>
+    public static void ComputeKeyCheck(string logicalKey, Span<byte> destination)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Sha256Utf8(logicalKey, hash);
+        hash[..KeyCheckLength].CopyTo(destination);
+    }
+
+    private string Hashed(string key)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Sha256Utf8(key, hash);
+        var head = key.Length > HashedKeyHeadLength && char.IsHighSurrogate(key[HashedKeyHeadLength - 1])
+            ? key.AsSpan(0, HashedKeyHeadLength - 1)
+            : key.AsSpan(0, Math.Min(HashedKeyHeadLength, key.Length));
+        return string.Concat(_prefixPart, head, [HashSeparator], Convert.ToHexStringLower(hash));
+    }
+
+    private static void Sha256Utf8(string text, Span<byte> hash)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        var buffer = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            SHA256.HashData(buffer[..length], hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}
