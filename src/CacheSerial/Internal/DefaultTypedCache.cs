@@ -45,6 +45,9 @@ internal sealed partial class DefaultTypedCache : ITypedCache
 
     public CodecInfo DefaultCodec => _codecs.Default;
 
+    /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
+    public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;
+
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
