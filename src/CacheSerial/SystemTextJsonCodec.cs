@@ -103,10 +103,8 @@ public sealed class SystemTextJsonCodec : ICacheCodec
         return value!;
     }
 
-    private static JsonSerializerOptions CreateDefaultOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { IncludeFields = true };
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
+    // Not made read-only here: where reflection is disabled (trimmed or AOT apps) that would throw before the
+    // caller had a chance to pass a source-generated context; System.Text.Json locks the options on first use.
+    private static JsonSerializerOptions CreateDefaultOptions() =>
+        new(JsonSerializerDefaults.Web) { IncludeFields = true };
 }
