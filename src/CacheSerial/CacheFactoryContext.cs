@@ -25,15 +25,7 @@ public sealed class CacheFactoryContext
     public TimeSpan? Expiration
     {
         get => _expiration;
-        set
-        {
-            if (value is { } v && v <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), v, "Expiration must be positive.");
-            }
-
-            _expiration = value;
-        }
+        set => _expiration = Positive(value, nameof(Expiration));
     }
 
     /// <summary>A fixed instant at which the result expires.</summary>
@@ -44,15 +36,7 @@ public sealed class CacheFactoryContext
     public TimeSpan? SlidingExpiration
     {
         get => _slidingExpiration;
-        set
-        {
-            if (value is { } v && v <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), v, "SlidingExpiration must be positive.");
-            }
-
-            _slidingExpiration = value;
-        }
+        set => _slidingExpiration = Positive(value, nameof(SlidingExpiration));
     }
 
     /// <summary>
@@ -60,4 +44,9 @@ public sealed class CacheFactoryContext
     /// "not available" answer).
     /// </summary>
     public bool DoNotCache { get; set; }
+
+    private static TimeSpan? Positive(TimeSpan? value, string name) =>
+        value is { } v && v <= TimeSpan.Zero
+            ? throw new ArgumentOutOfRangeException(name, v, $"{name} must be positive.")
+            : value;
 }
