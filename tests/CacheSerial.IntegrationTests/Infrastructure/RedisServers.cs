@@ -258,28 +258,37 @@ internal sealed class GarnetRedisServer : IRedisServer
 
     public static async Task<GarnetRedisServer> StartAsync(CancellationToken cancellationToken)
     {
-        var port = LoopbackProbe.FreePort();
-        var server = new Garnet.GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "-q"]);
-        try
+        const int attempts = 3; // the free port may be taken by someone else between the probe and Garnet's bind
+        for (var attempt = 1; ; attempt++)
         {
-            server.Start();
-            var deadline = Stopwatch.StartNew();
-            while (!await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
+            var port = LoopbackProbe.FreePort();
+            Garnet.GarnetServer? server = null;
+            try
             {
-                if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+                server = new Garnet.GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "-q"]);
+                server.Start();
+                var deadline = Stopwatch.StartNew();
+                while (!await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
                 {
-                    throw new InvalidOperationException($"the in-process Garnet server on 127.0.0.1:{port} does not answer PING");
+                    if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+                    {
+                        throw new InvalidOperationException($"the in-process Garnet server on 127.0.0.1:{port} does not answer PING");
+                    }
+
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
                 }
 
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                return new GarnetRedisServer(server, port);
             }
-
-            return new GarnetRedisServer(server, port);
-        }
-        catch
-        {
-            server.Dispose();
-            throw;
+            catch (Exception) when (attempt < attempts && !cancellationToken.IsCancellationRequested)
+            {
+                server?.Dispose();
+            }
+            catch
+            {
+                server?.Dispose();
+                throw;
+            }
         }
     }
 
