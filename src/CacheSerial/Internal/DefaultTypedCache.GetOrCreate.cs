@@ -154,14 +154,16 @@ internal sealed partial class DefaultTypedCache
                 return;
             }
 
-            // Encode before releasing the callers, so a value the codec cannot write reaches them as an error.
+            // Encode before releasing the callers, so a value the codec cannot write reaches them as an error; and
+            // write before releasing them, so a caller's next read sees the entry (WriteAsync logs failures, never throws).
             var encoded = Prepare(key, value, codec, policy, out var storeOptions);
-            flight.SetResult(value);
             if (encoded is not null)
             {
                 await WriteAsync(key, encoded, storeOptions!, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _writeGeneration);
             }
+
+            flight.SetResult(value);
         }
         catch (Exception ex)
         {

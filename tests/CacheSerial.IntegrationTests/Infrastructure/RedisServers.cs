@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using Testcontainers.Redis;
+
+namespace CacheSerial.IntegrationTests.Infrastructure;
+
+/// <summary>A Redis-protocol server the fixture uses; disposing it stops what the fixture started (nothing for a configured one).</summary>
+internal interface IRedisServer : IAsyncDisposable
+{
+    RedisServerKind Kind { get; }
+
+    string Host { get; }
+
+    int Port { get; }
+
+    /// <summary>How it was found or started, for the output line.</summary>
+    string Origin { get; }
+}
+
+/// <summary>(a) A server someone else runs, named by CACHESERIAL_REDIS; never stopped by the tests.</summary>
+internal sealed class ConfiguredRedisServer(string host, int port) : IRedisServer
+{
+    public RedisServerKind Kind => RedisServerKind.Configured;
+
+    public string Host { get; } = host;
+
+    public int Port { get; } = port;
+
+    public string Origin => "named by CACHESERIAL_REDIS";
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>(b) A Redis container started through Testcontainers.</summary>
+internal sealed class ContainerRedisServer : IRedisServer
+{
+    private const string Image = "redis:7.4";
+
+    private readonly RedisContainer _container;
+
+    private ContainerRedisServer(RedisContainer container, string host, int port)
+    {
+        _container = container;
+        Host = host;
+        Port = port;
+    }
+
+    public RedisServerKind Kind => RedisServerKind.Container;
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public string Origin => $"Testcontainers container {Image}";
+
+    public static async Task<ContainerRedisServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var container = new RedisBuilder(Image).Build();
+        try
+        {
+            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            var host = container.Hostname;
+            if (!LoopbackProbe.IsLoopback(host))
+            {
+                throw new InvalidOperationException($"the container's Redis is published on '{host}', not on a loopback address");
+            }
+
+            return new ContainerRedisServer(container, host, container.GetMappedPublicPort(6379));
+        }
+        catch
+        {
+            await container.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _container.DisposeAsync();
+}
+
+/// <summary>
+/// (c) <c>redis-server</c> from PATH as a child process on a free loopback port, with persistence off. Stopped on dispose
+/// by killing the <see cref="Process"/> this class started (its own pid, nothing else).
+/// </summary>
+internal sealed class ChildProcessRedisServer : IRedisServer
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private ChildProcessRedisServer(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit; // a test host that ends without disposing still stops it
+    }
+
+    public RedisServerKind Kind => RedisServerKind.ChildProcess;
+
+    public string Host => "127.0.0.1";
+
+    public int Port { get; }
+
+    public string Origin => $"child process (pid {_process.Id})";
+
+    public static async Task<ChildProcessRedisServer> StartAsync(string executable, CancellationToken cancellationToken)
+    {
+        const int attempts = 3; // the free port may be taken by someone else between the probe and redis-server's bind
+        var failures = new List<string>();
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            var port = LoopbackProbe.FreePort();
+            var directory = Directory.CreateTempSubdirectory("cacheserial-redis-").FullName;
+            var output = new BoundedLog();
+            var info = new ProcessStartInfo(executable)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = false,
+                WorkingDirectory = directory,
+            };
+            foreach (var argument in new[]
+                     {
+                         "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                         "--bind", "127.0.0.1",
+                         "--save", string.Empty,
+                         "--appendonly", "no",
+                         "--daemonize", "no",
+                         "--protected-mode", "yes",
+                         "--dir", directory,
+                     })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            var process = new Process { StartInfo = info };
+            process.OutputDataReceived += (_, e) => output.Add(e.Data);
+            process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(20) && !process.HasExited)
+            {
+                if (await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
+                {
+                    return new ChildProcessRedisServer(process, directory, port);
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            failures.Add($"attempt {attempt} on port {port}: " + (process.HasExited
+                ? $"redis-server exited with code {process.ExitCode}"
+                : "no PING answer within 20 s") + $"; its output: {output}");
+            Stop(process);
+            TryDelete(directory);
+        }
+
+        throw new InvalidOperationException($"redis-server ({executable}) did not start: " + string.Join(" | ", failures));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        Stop(_process);
+        TryDelete(_directory);
+        return ValueTask.CompletedTask;
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Stop(_process);
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: false);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The last lines a child printed, for an error message.</summary>
+    private sealed class BoundedLog
+    {
+        private readonly Queue<string> _lines = new();
+        private readonly Lock _gate = new();
+
+        public void Add(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                _lines.Enqueue(line);
+                while (_lines.Count > 20)
+                {
+                    _lines.Dequeue();
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_gate)
+            {
+                return _lines.Count == 0 ? "(none)" : string.Join(" / ", _lines);
+            }
+        }
+    }
+}
+
+/// <summary>(d) An in-process Garnet server on a free loopback port: the fallback that needs nothing installed.</summary>
+internal sealed class GarnetRedisServer : IRedisServer
+{
+    private readonly Garnet.GarnetServer _server;
+
+    private GarnetRedisServer(Garnet.GarnetServer server, int port)
+    {
+        _server = server;
+        Port = port;
+    }
+
+    public RedisServerKind Kind => RedisServerKind.Garnet;
+
+    public string Host => "127.0.0.1";
+
+    public int Port { get; }
+
+    public string Origin => "in-process server (Microsoft.Garnet)";
+
+    public static async Task<GarnetRedisServer> StartAsync(CancellationToken cancellationToken)
+    {
+        const int attempts = 3; // the free port may be taken by someone else between the probe and Garnet's bind
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = LoopbackProbe.FreePort();
+            Garnet.GarnetServer? server = null;
+            try
+            {
+                server = new Garnet.GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "-q"]);
+                server.Start();
+                var deadline = Stopwatch.StartNew();
+                while (!await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
+                {
+                    if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+                    {
+                        throw new InvalidOperationException($"the in-process Garnet server on 127.0.0.1:{port} does not answer PING");
+                    }
+
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+
+                return new GarnetRedisServer(server, port);
+            }
+            catch (Exception) when (attempt < attempts && !cancellationToken.IsCancellationRequested)
+            {
+                server?.Dispose();
+            }
+            catch
+            {
+                server?.Dispose();
+                throw;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _server.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
