@@ -46,12 +46,17 @@ public abstract class StampedeBehaviourTests : BehaviourTestBase
     {
         using var h = CreateHarness();
         var runs = new Counter();
-        using var started = new CountdownEvent(Callers);
+        var started = new Counter();
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var callers = Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
-            started.Signal();
+            if (started.Increment() == Callers)
+            {
+                allStarted.SetResult();
+            }
+
             return await h.Cache.GetOrCreateAsync("k", async ct =>
             {
                 runs.Increment();
@@ -60,7 +65,7 @@ public abstract class StampedeBehaviourTests : BehaviourTestBase
             }, cancellationToken: Ct);
         }, Ct)).ToArray();
 
-        await Task.Run(() => started.Wait(Ct), Ct);
+        await allStarted.Task.WaitAsync(Ct);
         await Task.Delay(100, Ct); // let the last callers reach the cache; correctness does not depend on it
         release.SetResult();
         var values = await Task.WhenAll(callers);

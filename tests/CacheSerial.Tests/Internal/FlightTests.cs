@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CacheSerial.Internal;
 
 namespace CacheSerial.Tests.Internal;
@@ -116,5 +117,48 @@ public sealed class FlightTests
             go.Set();
             await Task.WhenAll(leaver, completer);
         }
+    }
+
+    [Fact]
+    public void SetException_WithNobodyLeftToAwait_RaisesNoUnobservedTaskException()
+    {
+        // A waiter whose cancellation races with the failure stops waiting without observing it; the flight itself
+        // must observe its exception so the finalizer never reports it.
+        var marker = "flight-unobserved-" + Guid.NewGuid();
+        var reported = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(x => x.Message == marker))
+            {
+                Interlocked.Increment(ref reported);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                FailAndForget(marker);
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        Assert.Equal(0, reported);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FailAndForget(string marker)
+    {
+        var flight = new Flight<int>();
+        flight.SetException(new InvalidOperationException(marker));
+        flight.Dispose();
     }
 }
