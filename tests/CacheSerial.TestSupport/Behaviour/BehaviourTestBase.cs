@@ -7,6 +7,15 @@ namespace CacheSerial.TestSupport.Behaviour;
 /// integration tests) supplies <see cref="Store"/>; the tests are written once. The suites never assume a fake clock
 /// in the store, and never assert how long something took.
 /// </summary>
+/// <remarks>
+/// The suites, each to subclass once per store (override <see cref="Store"/> only):
+/// <see cref="TypedCacheBehaviourTests"/> (hits, misses, cached nulls, get-or-create, factory context, remove, flags),
+/// <see cref="ExpirationBehaviourTests"/> (relative, absolute, sub-second), <see cref="SlidingExpirationBehaviourTests"/>,
+/// <see cref="EnvelopeTamperingBehaviourTests"/>, <see cref="KeyBehaviourTests"/>, <see cref="PayloadLimitBehaviourTests"/>,
+/// <see cref="StoreFailureBehaviourTests"/> (through <see cref="Fakes.ChaosDistributedCache"/>),
+/// <see cref="LogPrivacyBehaviourTests"/> and <see cref="StampedeBehaviourTests"/>. The codec round trips are
+/// <see cref="Codecs.CodecRoundTripTests"/> (override <c>Codec</c>, and <c>CreateStore</c> for another store).
+/// </remarks>
 public abstract class BehaviourTestBase
 {
     /// <summary>The store under test; may be shared between tests (each harness has its own key prefix).</summary>
