@@ -46,17 +46,21 @@ public abstract class LogPrivacyBehaviourTests : BehaviourTestBase
     }
 
     [Fact]
-    public async Task WarningLogs_OfRejectedCodecPayload_NeverContainKey()
+    public async Task WarningLogs_OfCodecError_NeverContainKeyOrValue()
     {
         using var h = CreateHarness();
-        await h.Cache.SetAsync(SecretKey, SecretValue, cancellationToken: Ct);
+        await h.Cache.SetAsync(SecretKey, 1, cancellationToken: Ct);
+        var envelope = Envelopes.EnvelopeBytes.Parse((await h.ReadRawAsync(SecretKey, Ct))!);
 
-        // Same key, read as another type: a codec-level or type-level rejection.
+        // A well-formed envelope for an int whose payload is a string holding the secret: the codec itself fails.
+        await h.WriteRawAsync(SecretKey, envelope.WithPayload(System.Text.Encoding.UTF8.GetBytes($"\"{SecretValue}\"")), Ct);
         await h.Cache.TryGetAsync<int>(SecretKey, cancellationToken: Ct);
 
-        var warnings = h.LogRecords().Where(r => r.Level >= LogLevel.Warning).ToList();
-        Assert.NotEmpty(warnings);
-        Assert.All(warnings, r => Assert.DoesNotContain(SecretKey, Describe(r), StringComparison.Ordinal));
+        var warning = Assert.Single(h.LogRecords(2001));
+        Assert.Contains(nameof(CacheEntryRejectReason.CodecError), warning.Message, StringComparison.Ordinal);
+        Assert.NotNull(warning.Exception);
+        Assert.DoesNotContain(SecretKey, Describe(warning), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, Describe(warning), StringComparison.Ordinal);
     }
 
     private static string Describe(FakeLogRecord record)
