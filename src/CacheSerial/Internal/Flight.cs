@@ -54,7 +54,15 @@ internal sealed class Flight<T> : Flight, IDisposable
             _abandoned = true;
         }
 
-        _factoryCancellation.Cancel();
+        try
+        {
+            _factoryCancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The factory finished (and its run disposed this flight) between the check above and here: nothing to cancel.
+        }
+
         return true;
     }
 

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace CacheSerial.TestSupport.Behaviour;
+
+/// <summary>
+/// Base of the shared behaviour suites. One subclass per backend (in-memory in the unit tests, real Redis in the
+/// integration tests) supplies <see cref="Store"/>; the tests are written once. The suites never assume a fake clock
+/// in the store, and never assert how long something took.
+/// </summary>
+/// <remarks>
+/// The suites, each to subclass once per store (override <see cref="Store"/> only):
+/// <see cref="TypedCacheBehaviourTests"/> (hits, misses, cached nulls, get-or-create, factory context, remove, flags),
+/// <see cref="ExpirationBehaviourTests"/> (relative, absolute, sub-second), <see cref="SlidingExpirationBehaviourTests"/>,
+/// <see cref="EnvelopeTamperingBehaviourTests"/>, <see cref="KeyBehaviourTests"/>, <see cref="PayloadLimitBehaviourTests"/>,
+/// <see cref="StoreFailureBehaviourTests"/> (through <see cref="Fakes.ChaosDistributedCache"/>),
+/// <see cref="LogPrivacyBehaviourTests"/> and <see cref="StampedeBehaviourTests"/>. The codec round trips are
+/// <see cref="Codecs.CodecRoundTripTests"/> (override <c>Codec</c>, and <c>CreateStore</c> for another store).
+/// </remarks>
+public abstract class BehaviourTestBase
+{
+    /// <summary>The store under test; may be shared between tests (each harness has its own key prefix).</summary>
+    protected abstract IDistributedCache Store { get; }
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected CacheHarness CreateHarness(
+        Action<CacheSerialOptions>? configure = null,
+        Action<ICacheSerialBuilder>? build = null,
+        TimeProvider? timeProvider = null,
+        string? prefix = null) => new(Store, configure, build, timeProvider, prefix);
+
+    /// <summary>A harness over <paramref name="store"/> (a decorator of <see cref="Store"/>, for example).</summary>
+    protected static CacheHarness CreateHarness(
+        IDistributedCache store,
+        Action<CacheSerialOptions>? configure = null,
+        Action<ICacheSerialBuilder>? build = null,
+        string? prefix = null) => new(store, configure, build, null, prefix);
+
+    /// <summary>
+    /// Waits (bounded) until <paramref name="key"/> reads as <paramref name="expected"/>. Get-or-create hands the value to
+    /// its callers before the store write of a shared run lands, so a read right after an asynchronous factory may
+    /// still miss; this asserts the outcome without assuming how long the write takes.
+    /// </summary>
+    protected static async Task AssertEventuallyStoredAsync<T>(CacheHarness h, string key, T expected)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        CacheResult<T> result = default;
+        for (var i = 0; i < 500; i++)
+        {
+            result = await h.Cache.TryGetAsync<T>(key, cancellationToken: Ct);
+            if (result.HasValue)
+            {
+                break;
+            }
+
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(result.HasValue, $"'{key}' was never stored");
+        Assert.Equal(expected, result.Value);
+    }
+
+    /// <summary>A factory that counts its runs and returns <paramref name="value"/>.</summary>
+    protected static Func<CancellationToken, ValueTask<T>> Counting<T>(Counter runs, T value) =>
+        _ =>
+        {
+            runs.Increment();
+            return new ValueTask<T>(value);
+        };
+}
+
+/// <summary>A thread-safe counter shared with lambdas.</summary>
+public sealed class Counter
+{
+    private int _value;
+
+    public int Value => Volatile.Read(ref _value);
+
+    public int Increment() => Interlocked.Increment(ref _value);
+}

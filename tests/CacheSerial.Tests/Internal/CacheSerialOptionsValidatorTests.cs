@@ -1,0 +1,84 @@
+using CacheSerial.Internal;
+
+namespace CacheSerial.Tests.Internal;
+
+public sealed class CacheSerialOptionsValidatorTests
+{
+    private readonly CacheSerialOptionsValidator _validator = new();
+
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        Assert.True(_validator.Validate(null, new CacheSerialOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Defaults_HaveDocumentedValues()
+    {
+        var options = new CacheSerialOptions();
+
+        Assert.Equal(string.Empty, options.KeyPrefix);
+        Assert.Equal(1024, options.MaximumKeyLength);
+        Assert.Equal(1024 * 1024, options.MaximumPayloadBytes);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.DefaultEntryOptions.Expiration);
+        Assert.Equal(DeserializationFailureBehavior.TreatAsMiss, options.OnDeserializationFailure);
+    }
+
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(255, false)]
+    [InlineData(0, false)]
+    [InlineData(-1, false)]
+    public void MaximumKeyLength_AtLeast256(int length, bool valid)
+    {
+        Assert.Equal(valid, _validator.Validate("c", new CacheSerialOptions { MaximumKeyLength = length }).Succeeded);
+    }
+
+    [Fact]
+    public void MaximumKeyLength_MustFitHashedKeyBehindLongPrefix()
+    {
+        var prefix = new string('p', 200);
+        var minimum = KeyBuilder.MinimumMaximumKeyLength(prefix);
+
+        Assert.False(_validator.Validate("c", new CacheSerialOptions { KeyPrefix = prefix, MaximumKeyLength = minimum - 1 }).Succeeded);
+        Assert.True(_validator.Validate("c", new CacheSerialOptions { KeyPrefix = prefix, MaximumKeyLength = minimum }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(512 * 1024 * 1024, true)]
+    [InlineData(512 * 1024 * 1024 + 1, false)]
+    [InlineData(0, false)]
+    public void MaximumPayloadBytes_Between1And512MiB(int bytes, bool valid)
+    {
+        Assert.Equal(valid, _validator.Validate("c", new CacheSerialOptions { MaximumPayloadBytes = bytes }).Succeeded);
+    }
+
+    [Fact]
+    public void Failure_NamesTheCacheAndTheOption()
+    {
+        var result = _validator.Validate("orders", new CacheSerialOptions { MaximumPayloadBytes = 0 });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("CacheSerialOptions.MaximumPayloadBytes", failure, StringComparison.Ordinal);
+        Assert.Contains("'orders'", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Failure_UnnamedCache_IsCalledDefault(string? name)
+    {
+        var result = _validator.Validate(name, new CacheSerialOptions { MaximumPayloadBytes = 0 });
+
+        Assert.Contains("'default'", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultEntryOptions_SlidingOnly_IsValid()
+    {
+        var options = new CacheSerialOptions { DefaultEntryOptions = new CacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) } };
+
+        Assert.True(_validator.Validate("c", options).Succeeded);
+    }
+}
