@@ -33,6 +33,9 @@ public sealed class SystemTextJsonCodec : ICacheCodec
         {
             Encoder = Options.Encoder,
             Indented = Options.WriteIndented,
+            IndentCharacter = Options.IndentCharacter,
+            IndentSize = Options.IndentSize,
+            NewLine = Options.NewLine,
             MaxDepth = Options.MaxDepth,
             SkipValidation = true, // the serializer produces well-formed JSON; validation only costs time
         };

@@ -148,7 +148,9 @@ internal sealed partial class DefaultTypedCache
             }
 
             policy = policy.With(context);
-            if (context.DoNotCache || policy.SkipWrite)
+
+            // A run every caller abandoned is not written: a newer run may have started and stored a fresher value.
+            if (context.DoNotCache || policy.SkipWrite || flight.IsAbandoned)
             {
                 flight.SetResult(value);
                 return;

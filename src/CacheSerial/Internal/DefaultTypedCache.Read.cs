@@ -26,7 +26,7 @@ internal sealed partial class DefaultTypedCache
                 }
                 catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
                 {
-                    Log.StoreReadFailed(_logger, Name, ex);
+                    Log.StoreFailed(_logger, Name, StoreOperation.Read, key.Key, ex);
                     return default;
                 }
 
@@ -45,7 +45,7 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            Log.StoreReadFailed(_logger, Name, ex);
+            Log.StoreFailed(_logger, Name, StoreOperation.Read, key.Key, ex);
             return default;
         }
 

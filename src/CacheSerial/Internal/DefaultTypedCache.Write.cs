@@ -83,7 +83,7 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            Log.StoreWriteFailed(_logger, Name, ex);
+            Log.StoreFailed(_logger, Name, StoreOperation.Write, key.Key, ex);
         }
         finally
         {

@@ -51,39 +51,39 @@ internal sealed partial class DefaultTypedCache : ITypedCache
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return RemoveCoreAsync(k.StoreKey, cancellationToken);
+        return RemoveCoreAsync(k, cancellationToken);
     }
 
     public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return RefreshCoreAsync(k.StoreKey, cancellationToken);
+        return RefreshCoreAsync(k, cancellationToken);
     }
 
     private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
         exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
-    private async ValueTask RemoveCoreAsync(string storeKey, CancellationToken cancellationToken)
+    private async ValueTask RemoveCoreAsync(CacheKey key, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.RemoveAsync(storeKey, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            Log.StoreRemoveFailed(_logger, Name, ex);
+            Log.StoreFailed(_logger, Name, StoreOperation.Remove, key.Key, ex);
         }
     }
 
-    private async ValueTask RefreshCoreAsync(string storeKey, CancellationToken cancellationToken)
+    private async ValueTask RefreshCoreAsync(CacheKey key, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.RefreshAsync(storeKey, cancellationToken).ConfigureAwait(false);
+            await _store.RefreshAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            Log.StoreRefreshFailed(_logger, Name, ex);
+            Log.StoreFailed(_logger, Name, StoreOperation.Refresh, key.Key, ex);
         }
     }
 }

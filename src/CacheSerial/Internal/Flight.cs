@@ -25,6 +25,18 @@ internal sealed class Flight<T> : Flight, IDisposable
 
     public CancellationToken FactoryToken => _factoryCancellation.Token;
 
+    /// <summary>Every caller left before completion (the factory's token was cancelled).</summary>
+    public bool IsAbandoned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _abandoned;
+            }
+        }
+    }
+
     /// <summary>Adds a waiter; false when the flight was abandoned and a new one must start.</summary>
     public bool TryJoin()
     {

@@ -7,21 +7,50 @@ namespace CacheSerial.Internal;
 /// </summary>
 internal static partial class Log
 {
+    /// <summary>Logs a store failure: a key-free warning (1001-1004) and the full exception at Debug (1005).</summary>
+    public static void StoreFailed(ILogger logger, string cacheName, StoreOperation operation, string key, Exception exception)
+    {
+        var errorType = exception.GetType().Name;
+        switch (operation)
+        {
+            case StoreOperation.Read:
+                StoreReadFailed(logger, cacheName, errorType);
+                break;
+            case StoreOperation.Write:
+                StoreWriteFailed(logger, cacheName, errorType);
+                break;
+            case StoreOperation.Remove:
+                StoreRemoveFailed(logger, cacheName, errorType);
+                break;
+            default:
+                StoreRefreshFailed(logger, cacheName, errorType);
+                break;
+        }
+
+        StoreFailureDetail(logger, cacheName, operation, key, exception);
+    }
+
+    // Store failures: the warning names only the exception type, because Redis clients put the command and key in
+    // their exception messages; the full exception goes to Debug (1005) with the key.
     [LoggerMessage(EventId = 1001, EventName = "StoreReadFailed", Level = LogLevel.Warning,
-        Message = "Cache '{CacheName}': the store read failed; treated as a miss.")]
-    public static partial void StoreReadFailed(ILogger logger, string cacheName, Exception exception);
+        Message = "Cache '{CacheName}': the store read failed ({ErrorType}); treated as a miss.")]
+    public static partial void StoreReadFailed(ILogger logger, string cacheName, string errorType);
 
     [LoggerMessage(EventId = 1002, EventName = "StoreWriteFailed", Level = LogLevel.Warning,
-        Message = "Cache '{CacheName}': the store write failed; the value was returned but not stored.")]
-    public static partial void StoreWriteFailed(ILogger logger, string cacheName, Exception exception);
+        Message = "Cache '{CacheName}': the store write failed ({ErrorType}); the value was returned but not stored.")]
+    public static partial void StoreWriteFailed(ILogger logger, string cacheName, string errorType);
 
     [LoggerMessage(EventId = 1003, EventName = "StoreRemoveFailed", Level = LogLevel.Warning,
-        Message = "Cache '{CacheName}': the store remove failed.")]
-    public static partial void StoreRemoveFailed(ILogger logger, string cacheName, Exception exception);
+        Message = "Cache '{CacheName}': the store remove failed ({ErrorType}).")]
+    public static partial void StoreRemoveFailed(ILogger logger, string cacheName, string errorType);
 
     [LoggerMessage(EventId = 1004, EventName = "StoreRefreshFailed", Level = LogLevel.Warning,
-        Message = "Cache '{CacheName}': the store refresh failed.")]
-    public static partial void StoreRefreshFailed(ILogger logger, string cacheName, Exception exception);
+        Message = "Cache '{CacheName}': the store refresh failed ({ErrorType}).")]
+    public static partial void StoreRefreshFailed(ILogger logger, string cacheName, string errorType);
+
+    [LoggerMessage(EventId = 1005, EventName = "StoreFailureDetail", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': store {Operation} of '{Key}' failed.")]
+    public static partial void StoreFailureDetail(ILogger logger, string cacheName, StoreOperation operation, string key, Exception exception);
 
     [LoggerMessage(EventId = 2001, EventName = "EntryRejected", Level = LogLevel.Warning,
         Message = "Cache '{CacheName}': a stored entry of type {ValueType} was rejected ({Reason}); treated as a miss.")]
@@ -50,4 +79,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 4002, EventName = "FactoryAbandoned", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': every caller waiting for '{Key}' left; the factory was cancelled.")]
     public static partial void FactoryAbandoned(ILogger logger, string cacheName, string key);
+}
+
+/// <summary>The store call that failed, for <see cref="Log.StoreFailed"/>.</summary>
+internal enum StoreOperation
+{
+    Read,
+    Write,
+    Remove,
+    Refresh,
 }

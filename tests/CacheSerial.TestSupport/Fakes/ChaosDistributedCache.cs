@@ -102,20 +102,20 @@ public class ChaosDistributedCache : IDistributedCache
     public byte[]? Get(string key)
     {
         Interlocked.Increment(ref _reads);
-        ThrowIfFaultedSync(ReadFault, "read");
+        ThrowIfFaultedSync(ReadFault, $"read {key}");
         return Inner.Get(key);
     }
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
         Interlocked.Increment(ref _reads);
-        return Apply(ReadFault, "read", () => Inner.GetAsync(key, token), token);
+        return Apply(ReadFault, $"read {key}", () => Inner.GetAsync(key, token), token);
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
     {
         Interlocked.Increment(ref _writes);
-        ThrowIfFaultedSync(WriteFault, "write");
+        ThrowIfFaultedSync(WriteFault, $"write {key}");
         Inner.Set(key, value, options);
         WriteLog.Enqueue((key, options));
     }
@@ -123,7 +123,7 @@ public class ChaosDistributedCache : IDistributedCache
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         Interlocked.Increment(ref _writes);
-        return Apply(WriteFault, "write", async () =>
+        return Apply(WriteFault, $"write {key}", async () =>
         {
             await Inner.SetAsync(key, value, options, token).ConfigureAwait(false);
             WriteLog.Enqueue((key, options));
@@ -134,14 +134,14 @@ public class ChaosDistributedCache : IDistributedCache
     public void Refresh(string key)
     {
         Interlocked.Increment(ref _refreshes);
-        ThrowIfFaultedSync(RefreshFault, "refresh");
+        ThrowIfFaultedSync(RefreshFault, $"refresh {key}");
         Inner.Refresh(key);
     }
 
     public Task RefreshAsync(string key, CancellationToken token = default)
     {
         Interlocked.Increment(ref _refreshes);
-        return Apply(RefreshFault, "refresh", async () =>
+        return Apply(RefreshFault, $"refresh {key}", async () =>
         {
             await Inner.RefreshAsync(key, token).ConfigureAwait(false);
             return true;
@@ -151,14 +151,14 @@ public class ChaosDistributedCache : IDistributedCache
     public void Remove(string key)
     {
         Interlocked.Increment(ref _removes);
-        ThrowIfFaultedSync(RemoveFault, "remove");
+        ThrowIfFaultedSync(RemoveFault, $"remove {key}");
         Inner.Remove(key);
     }
 
     public Task RemoveAsync(string key, CancellationToken token = default)
     {
         Interlocked.Increment(ref _removes);
-        return Apply(RemoveFault, "remove", async () =>
+        return Apply(RemoveFault, $"remove {key}", async () =>
         {
             await Inner.RemoveAsync(key, token).ConfigureAwait(false);
             return true;
@@ -223,20 +223,20 @@ public sealed class ChaosBufferDistributedCache : ChaosDistributedCache, IBuffer
     public bool TryGet(string key, IBufferWriter<byte> destination)
     {
         CountRead();
-        ThrowIfFaultedSync(ReadFault, "read");
+        ThrowIfFaultedSync(ReadFault, $"read {key}");
         return _buffered.TryGet(key, destination);
     }
 
     public ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
         CountRead();
-        return new ValueTask<bool>(Apply(ReadFault, "read", () => _buffered.TryGetAsync(key, destination, token).AsTask(), token));
+        return new ValueTask<bool>(Apply(ReadFault, $"read {key}", () => _buffered.TryGetAsync(key, destination, token).AsTask(), token));
     }
 
     public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options)
     {
         CountWrite();
-        ThrowIfFaultedSync(WriteFault, "write");
+        ThrowIfFaultedSync(WriteFault, $"write {key}");
         _buffered.Set(key, value, options);
         WriteLog.Enqueue((key, options));
     }
@@ -244,7 +244,7 @@ public sealed class ChaosBufferDistributedCache : ChaosDistributedCache, IBuffer
     public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         CountWrite();
-        return new ValueTask(Apply(WriteFault, "write", async () =>
+        return new ValueTask(Apply(WriteFault, $"write {key}", async () =>
         {
             await _buffered.SetAsync(key, value, options, token).ConfigureAwait(false);
             WriteLog.Enqueue((key, options));
