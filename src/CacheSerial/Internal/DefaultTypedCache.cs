@@ -43,8 +43,6 @@ internal sealed partial class DefaultTypedCache : ITypedCache
 
     public string Name { get; }
 
-    public CodecInfo DefaultCodec => _codecs.Default;
-
     /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
     public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;
 
