@@ -1,14 +1,18 @@
 namespace CacheSerial;
 
-/// <summary>The outcome of a cache read: a miss, or a hit carrying a value (which may be a cached <see langword="null"/>).</summary>
+/// <summary>
+/// The outcome of a cache read: a miss, or a hit carrying a value (which may be a cached <see langword="null"/>). A hit
+/// may be stale (served by fail-safe past its expiry) or negative (a cached "not found" the factory marked).
+/// </summary>
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct CacheResult<T> : IEquatable<CacheResult<T>>
 {
-    internal CacheResult(T value, bool isStale = false)
+    internal CacheResult(T value, bool isStale = false, bool isNegative = false)
     {
         Value = value;
         HasValue = true;
         IsStale = isStale;
+        IsNegative = isNegative;
     }
 
     /// <summary>A miss.</summary>
@@ -20,8 +24,17 @@ public readonly struct CacheResult<T> : IEquatable<CacheResult<T>>
     /// <summary>The cached value, or <see langword="default"/> on a miss.</summary>
     public T? Value { get; }
 
-    /// <summary><see langword="true"/> when the value is past its logical expiry and served as a fallback.</summary>
+    /// <summary>
+    /// <see langword="true"/> when the value is past its expiry and served as a fallback: only with
+    /// <see cref="CacheEntryOptions.FailSafe"/> on.
+    /// </summary>
     public bool IsStale { get; }
+
+    /// <summary>
+    /// <see langword="true"/> when the entry is a negative result (the factory set <see cref="CacheFactoryContext.IsNegative"/>),
+    /// such as a cached "not found": a hit, not a miss.
+    /// </summary>
+    public bool IsNegative { get; }
 
     /// <summary>Returns the value of a hit through <paramref name="value"/>.</summary>
     /// <param name="value">The cached value on a hit, else <see langword="default"/>.</param>
@@ -39,16 +52,17 @@ public readonly struct CacheResult<T> : IEquatable<CacheResult<T>>
 
     /// <inheritdoc />
     public bool Equals(CacheResult<T> other) =>
-        HasValue == other.HasValue && IsStale == other.IsStale && EqualityComparer<T?>.Default.Equals(Value, other.Value);
+        HasValue == other.HasValue && IsStale == other.IsStale && IsNegative == other.IsNegative && EqualityComparer<T?>.Default.Equals(Value, other.Value);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is CacheResult<T> other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(HasValue, IsStale, Value);
+    public override int GetHashCode() => HashCode.Combine(HasValue, IsStale, IsNegative, Value);
 
     /// <inheritdoc />
-    public override string ToString() => HasValue ? $"Hit({Value}{(IsStale ? ", stale" : string.Empty)})" : "Miss";
+    public override string ToString() =>
+        HasValue ? $"Hit({Value}{(IsStale ? ", stale" : string.Empty)}{(IsNegative ? ", negative" : string.Empty)})" : "Miss";
 
     /// <summary>Compares two results.</summary>
     /// <param name="left">The first result.</param>

@@ -9,6 +9,15 @@ public sealed class CacheSerialOptions
     /// <summary>The default for <see cref="MaximumPayloadBytes"/> (1 MiB).</summary>
     public const int DefaultMaximumPayloadBytes = 1024 * 1024;
 
+    /// <summary>The default for <see cref="DistributedCacheTimeout"/>: 250 milliseconds.</summary>
+    public static readonly TimeSpan DefaultDistributedCacheTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The default for <see cref="CircuitBreakerDuration"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultCircuitBreakerDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default for <see cref="CircuitBreakerFailureThreshold"/>.</summary>
+    public const int DefaultCircuitBreakerFailureThreshold = 5;
+
     /// <summary>
     /// Prepended to every key, so several applications or caches can share one store. It is joined to the key with the
     /// unit-separator character U+001F, which neither prefixes nor keys may contain, so no two (prefix, key) pairs map
@@ -33,6 +42,28 @@ public sealed class CacheSerialOptions
 
     /// <summary>What a read does with an entry it rejects (foreign bytes, other type, bad checksum, codec error...).</summary>
     public DeserializationFailureBehavior OnDeserializationFailure { get; set; } = DeserializationFailureBehavior.TreatAsMiss;
+
+    /// <summary>
+    /// The longest any store call may take, enforced by the cache itself (the Redis client's own timeouts fire up to a
+    /// second late). A read that takes longer is a miss, a write is given up (the caller keeps its value), and either
+    /// counts as a failure for the circuit breaker. <see cref="Timeout.InfiniteTimeSpan"/> turns the deadline off.
+    /// Default: <see cref="DefaultDistributedCacheTimeout"/>.
+    /// </summary>
+    public TimeSpan DistributedCacheTimeout { get; set; } = DefaultDistributedCacheTimeout;
+
+    /// <summary>
+    /// How long the circuit breaker stays open after <see cref="CircuitBreakerFailureThreshold"/> store calls failed in a
+    /// row: while open, reads are misses and writes are skipped without calling the store. Then one call probes the
+    /// store; its success closes the breaker. <see cref="TimeSpan.Zero"/> turns the breaker off.
+    /// Default: <see cref="DefaultCircuitBreakerDuration"/>.
+    /// </summary>
+    public TimeSpan CircuitBreakerDuration { get; set; } = DefaultCircuitBreakerDuration;
+
+    /// <summary>
+    /// How many store calls must fail in a row (errors or <see cref="DistributedCacheTimeout"/>) to open the circuit
+    /// breaker. At least 1. Default: <see cref="DefaultCircuitBreakerFailureThreshold"/>.
+    /// </summary>
+    public int CircuitBreakerFailureThreshold { get; set; } = DefaultCircuitBreakerFailureThreshold;
 }
 
 /// <summary>What a read does with an entry it rejects.</summary>

@@ -44,6 +44,25 @@ internal sealed class CacheSerialOptionsValidator : IValidateOptions<CacheSerial
             failures.Add($"CacheSerialOptions.OnDeserializationFailure of cache '{cache}' has an unknown value {options.OnDeserializationFailure}.");
         }
 
+        if (options.DistributedCacheTimeout <= TimeSpan.Zero && options.DistributedCacheTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"CacheSerialOptions.DistributedCacheTimeout of cache '{cache}' is {options.DistributedCacheTimeout}; it must be positive, or Timeout.InfiniteTimeSpan for no deadline.");
+        }
+        else if (options.DistributedCacheTimeout != Timeout.InfiniteTimeSpan && options.DistributedCacheTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            failures.Add($"CacheSerialOptions.DistributedCacheTimeout of cache '{cache}' is {options.DistributedCacheTimeout}; it must be at most {TimeSpan.FromMilliseconds(int.MaxValue)}.");
+        }
+
+        if (options.CircuitBreakerDuration < TimeSpan.Zero)
+        {
+            failures.Add($"CacheSerialOptions.CircuitBreakerDuration of cache '{cache}' is {options.CircuitBreakerDuration}; it must not be negative (TimeSpan.Zero turns the breaker off).");
+        }
+
+        if (options.CircuitBreakerFailureThreshold < 1)
+        {
+            failures.Add($"CacheSerialOptions.CircuitBreakerFailureThreshold of cache '{cache}' is {options.CircuitBreakerFailureThreshold}; it must be at least 1.");
+        }
+
         var defaults = options.DefaultEntryOptions;
         if (defaults is null)
         {

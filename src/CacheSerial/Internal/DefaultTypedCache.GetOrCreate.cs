@@ -15,28 +15,22 @@ internal sealed partial class DefaultTypedCache
     {
         var k = _keys.Build(key);
         ArgumentNullException.ThrowIfNull(factory);
-        var policy = EntryPolicy.Resolve(options, _defaults);
+        var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
         if (policy.SkipRead)
         {
-            return JoinOrStartAsync(k, state, factory, policy, codec, generation: -1, cancellationToken);
+            return JoinOrStartAsync(k, state, factory, policy, codec, previous: default, generation: -1, cancellationToken);
         }
 
         var generation = Volatile.Read(ref _writeGeneration);
-        var read = ReadAsync<T>(k, codec, cancellationToken);
-        if (read.IsCompletedSuccessfully)
-        {
-            var result = read.Result;
-            return result.HasValue
-                ? new ValueTask<T>(result.Value!)
-                : JoinOrStartAsync(k, state, factory, policy, codec, generation, cancellationToken);
-        }
-
-        return AwaitReadAsync(read, k, state, factory, policy, codec, generation, cancellationToken);
+        var read = ReadAsync<T>(k, codec, policy, cancellationToken);
+        return read.IsCompletedSuccessfully
+            ? OnRead(read.Result, k, state, factory, policy, codec, generation, cancellationToken)
+            : AwaitReadAsync(read, k, state, factory, policy, codec, generation, cancellationToken);
     }
 
     private async ValueTask<T> AwaitReadAsync<TState, T>(
-        ValueTask<CacheResult<T>> read,
+        ValueTask<StoreRead<T>> read,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -46,12 +40,11 @@ internal sealed partial class DefaultTypedCache
         CancellationToken cancellationToken)
     {
         var result = await read.ConfigureAwait(false);
-        return result.HasValue
-            ? result.Value!
-            : await JoinOrStartAsync(key, state, factory, policy, codec, generation, cancellationToken).ConfigureAwait(false);
+        return await OnRead(result, key, state, factory, policy, codec, generation, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<T> JoinOrStartAsync<TState, T>(
+    private ValueTask<T> OnRead<TState, T>(
+        StoreRead<T> read,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -60,45 +53,74 @@ internal sealed partial class DefaultTypedCache
         long generation,
         CancellationToken cancellationToken)
     {
-        var flightKey = new FlightKey(key.StoreKey, typeof(T));
-        Flight<T> flight;
-        while (true)
+        if (read.State != ReadState.Fresh)
         {
-            if (_flights.TryGetValue(flightKey, out var existing))
-            {
-                var running = (Flight<T>)existing;
-                if (running.TryJoin())
-                {
-                    flight = running;
-                    break;
-                }
-
-                // Abandoned by all its callers: replace it.
-                var replacement = new Flight<T>();
-                if (_flights.TryUpdate(flightKey, replacement, existing))
-                {
-                    flight = replacement;
-                    _ = RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, generation);
-                    break;
-                }
-            }
-            else
-            {
-                var fresh = new Flight<T>();
-                if (_flights.TryAdd(flightKey, fresh))
-                {
-                    flight = fresh;
-                    _ = RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, generation);
-                    break;
-                }
-            }
+            return JoinOrStartAsync(key, state, factory, policy, codec, read, generation, cancellationToken);
         }
 
+        if (read.RefreshDue)
+        {
+            StartEagerRefresh(key, state, factory, policy, codec, read);
+        }
+
+        return new ValueTask<T>(read.Value);
+    }
+
+    /// <summary>
+    /// Joins the key's running flight or starts one, and waits for it under the call's timeouts. With a stale value
+    /// (fail-safe), a failing, timed-out or throttled factory yields the stale value instead of an error.
+    /// </summary>
+    private async ValueTask<T> JoinOrStartAsync<TState, T>(
+        CacheKey key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        StoreRead<T> previous,
+        long generation,
+        CancellationToken cancellationToken)
+    {
+        var flightKey = new FlightKey(key.StoreKey, typeof(T));
+        var hasStale = previous.State == ReadState.Stale;
+        if (hasStale && IsThrottled(flightKey))
+        {
+            Log.StaleServedThrottled(_logger, Name, key.Key);
+            return previous.Value;
+        }
+
+        var flight = JoinOrStart(flightKey, key, state, factory, policy, codec, previous, generation);
+        var softTimeout = hasStale ? policy.FactorySoftTimeout : null;
+        var timeout = softTimeout ?? policy.FactoryHardTimeout;
+        var task = flight.Task;
         try
         {
-            return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return timeout is { } t
+                ? await task.WaitAsync(t, _time, cancellationToken).ConfigureAwait(false)
+                : await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !flight.Task.IsCompleted)
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            flight.Detach(); // this caller stops waiting; the factory goes on and its result is stored
+            if (softTimeout is not null)
+            {
+                Log.FactorySoftTimeout(_logger, Name, key.Key, softTimeout.Value);
+                return previous.Value;
+            }
+
+            if (hasStale)
+            {
+                ActivateFailSafe(flightKey, key, policy, typeof(T), new TimeoutException($"The factory did not finish within {timeout}."));
+                return previous.Value;
+            }
+
+            Log.FactoryHardTimeout(_logger, Name, typeof(T).Name, timeout!.Value);
+            throw new CacheFactoryTimeoutException(
+                $"Cache '{Name}': the factory for a {typeof(T).Name} did not finish within {timeout} (FactoryHardTimeout); it goes on in the background and its result will be stored.")
+            {
+                Timeout = timeout.Value,
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
         {
             if (flight.Leave())
             {
@@ -108,9 +130,106 @@ internal sealed partial class DefaultTypedCache
 
             throw;
         }
+        catch (Exception ex) when (hasStale && !IsCallerCancellation(ex, cancellationToken))
+        {
+            ActivateFailSafe(flightKey, key, policy, typeof(T), ex);
+            return previous.Value;
+        }
     }
 
-    /// <summary>The leader's work; never throws (every outcome completes the flight). Not awaited by any caller.</summary>
+    private Flight<T> JoinOrStart<TState, T>(
+        FlightKey flightKey,
+        CacheKey key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        StoreRead<T> previous,
+        long generation)
+    {
+        while (true)
+        {
+            if (_flights.TryGetValue(flightKey, out var existing))
+            {
+                var running = (Flight<T>)existing;
+                if (running.TryJoin())
+                {
+                    return running;
+                }
+
+                // Abandoned by all its callers: replace it.
+                var replacement = new Flight<T>(background: false);
+                if (_flights.TryUpdate(flightKey, replacement, existing))
+                {
+                    Launch(replacement, flightKey, key, state, factory, policy, codec, previous, generation);
+                    return replacement;
+                }
+
+                replacement.Dispose();
+            }
+            else
+            {
+                var fresh = new Flight<T>(background: false);
+                if (_flights.TryAdd(flightKey, fresh))
+                {
+                    Launch(fresh, flightKey, key, state, factory, policy, codec, previous, generation);
+                    return fresh;
+                }
+
+                fresh.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A hit past the eager-refresh threshold: one background run per key, the caller does not wait.</summary>
+    private void StartEagerRefresh<TState, T>(
+        CacheKey key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        StoreRead<T> current)
+    {
+        var flightKey = new FlightKey(key.StoreKey, typeof(T));
+        if (_flights.ContainsKey(flightKey))
+        {
+            return;
+        }
+
+        var flight = new Flight<T>(background: true);
+        if (!_flights.TryAdd(flightKey, flight))
+        {
+            flight.Dispose();
+            return;
+        }
+
+        Log.EagerRefreshStarted(_logger, Name, key.Key);
+        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1));
+    }
+
+    private void Launch<TState, T>(
+        Flight<T> flight,
+        FlightKey flightKey,
+        CacheKey key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        StoreRead<T> previous,
+        long generation)
+    {
+        if (policy.FactorySoftTimeout is null && policy.FactoryHardTimeout is null)
+        {
+            // The leader runs the factory inline: no thread hop on the common path.
+            _ = RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation);
+            return;
+        }
+
+        // With a timeout, a factory that blocks its thread before its first await must not hold the caller past it.
+        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation));
+    }
+
+    /// <summary>The factory run; never throws (every outcome completes the flight). Not awaited by any caller.</summary>
     private async Task RunFlightAsync<TState, T>(
         Flight<T> flight,
         FlightKey flightKey,
@@ -119,6 +238,7 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
+        StoreRead<T> previous,
         long generation)
     {
         try
@@ -126,15 +246,16 @@ internal sealed partial class DefaultTypedCache
             var token = flight.FactoryToken;
             if (generation >= 0 && generation != Volatile.Read(ref _writeGeneration))
             {
-                var again = await ReadAsync<T>(key, codec, token).ConfigureAwait(false);
-                if (again.HasValue)
+                var again = await ReadAsync<T>(key, codec, policy, token).ConfigureAwait(false);
+                if (again.State == ReadState.Fresh)
                 {
-                    flight.SetResult(again.Value!);
+                    flight.SetResult(again.Value);
                     return;
                 }
             }
 
-            var context = policy.CreateContext(key.Key);
+            var hasPrevious = previous.State != ReadState.Miss;
+            var context = policy.CreateContext(key.Key, hasPrevious, hasPrevious ? (object?)previous.Value : null);
             T value;
             try
             {
@@ -142,27 +263,38 @@ internal sealed partial class DefaultTypedCache
             }
             catch (Exception ex)
             {
-                Log.FactoryFailed(_logger, Name, key.Key, ex);
-                flight.SetException(ex);
+                FactoryFailed(flight, key, typeof(T), ex);
                 return;
             }
 
-            policy = policy.With(context);
+            if (context.FailureReason is { } reason)
+            {
+                FactoryFailed(flight, key, typeof(T), new CacheFactoryFailedException($"Cache '{Name}': the factory for a {typeof(T).Name} reported a failure: {reason}"));
+                return;
+            }
+
+            var final = policy.With(context);
 
             // A run every caller abandoned is not written: a newer run may have started and stored a fresher value.
-            if (context.DoNotCache || policy.SkipWrite || flight.IsAbandoned)
+            if (context.DoNotCache || final.SkipWrite || flight.IsAbandoned)
             {
                 flight.SetResult(value);
                 return;
             }
 
             // Encode before releasing the callers, so a value the codec cannot write reaches them as an error; and
-            // write before releasing them, so a caller's next read sees the entry (WriteAsync logs failures, never throws).
-            var encoded = Prepare(key, value, codec, policy, out var storeOptions);
+            // write before releasing them, so a caller's next read sees the entry (the write logs failures, never throws).
+            var encoded = Prepare(key, value, codec, final, out var storeOptions);
             if (encoded is not null)
             {
-                await WriteAsync(key, encoded, storeOptions!, CancellationToken.None).ConfigureAwait(false);
+                await StoreWriteAsync(key, encoded, storeOptions!, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _writeGeneration);
+                ClearThrottle(flightKey);
+            }
+
+            if (flight.HasBackgroundInterest)
+            {
+                Log.BackgroundFactoryCompleted(_logger, Name, key.Key);
             }
 
             flight.SetResult(value);
@@ -175,6 +307,73 @@ internal sealed partial class DefaultTypedCache
         {
             _flights.TryRemove(new KeyValuePair<FlightKey, Flight>(flightKey, flight));
             flight.Dispose();
+        }
+    }
+
+    private void FactoryFailed<T>(Flight<T> flight, CacheKey key, Type valueType, Exception exception)
+    {
+        Log.FactoryFailed(_logger, Name, key.Key, exception);
+        if (flight.HasBackgroundInterest)
+        {
+            // Nobody may be left to see this exception: say so at warning level (without the key).
+            Log.BackgroundFactoryFailed(_logger, Name, valueType.Name, exception.GetType().Name);
+        }
+
+        flight.SetException(exception);
+    }
+
+    private void ActivateFailSafe(FlightKey flightKey, CacheKey key, EntryPolicy policy, Type valueType, Exception exception)
+    {
+        var until = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)policy.FailSafeThrottleDuration.TotalMilliseconds;
+        if (_throttles.Count >= MaximumThrottles)
+        {
+            PurgeThrottles();
+        }
+
+        _throttles[flightKey] = until;
+        Log.FailSafeActivated(_logger, Name, valueType.Name, exception.GetType().Name, policy.FailSafeThrottleDuration);
+        Log.FailSafeActivatedKey(_logger, Name, key.Key, exception);
+    }
+
+    private bool IsThrottled(FlightKey flightKey)
+    {
+        if (_throttles.IsEmpty || !_throttles.TryGetValue(flightKey, out var until))
+        {
+            return false;
+        }
+
+        if (_time.GetUtcNow().ToUnixTimeMilliseconds() < until)
+        {
+            return true;
+        }
+
+        _throttles.TryRemove(new KeyValuePair<FlightKey, long>(flightKey, until));
+        return false;
+    }
+
+    private void ClearThrottle(FlightKey flightKey)
+    {
+        if (!_throttles.IsEmpty)
+        {
+            _throttles.TryRemove(flightKey, out _);
+        }
+    }
+
+    /// <summary>Bounds the throttle table during a long outage over many keys: expired entries go first, then all.</summary>
+    private void PurgeThrottles()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var entry in _throttles)
+        {
+            if (entry.Value <= now)
+            {
+                _throttles.TryRemove(entry);
+            }
+        }
+
+        if (_throttles.Count >= MaximumThrottles)
+        {
+            _throttles.Clear();
         }
     }
 }

@@ -2,57 +2,67 @@ using System.Buffers;
 
 namespace CacheSerial.Internal;
 
+/// <summary>How a read ended.</summary>
+internal enum ReadState : byte
+{
+    Miss = 0,
+    Fresh,
+
+    /// <summary>Past its logical expiry, kept by fail-safe: served only as a fallback.</summary>
+    Stale,
+}
+
+/// <summary>A decoded read: the value, whether it is fresh or stale, and whether an eager refresh is due.</summary>
+internal readonly struct StoreRead<T>
+{
+    public StoreRead(T value, ReadState state, bool isNegative, bool refreshDue)
+    {
+        Value = value;
+        State = state;
+        IsNegative = isNegative;
+        RefreshDue = refreshDue;
+    }
+
+    public T Value { get; }
+
+    public ReadState State { get; }
+
+    public bool IsNegative { get; }
+
+    public bool RefreshDue { get; }
+
+    public CacheResult<T> ToResult() =>
+        State == ReadState.Miss ? default : new CacheResult<T>(Value, State == ReadState.Stale, IsNegative);
+}
+
 internal sealed partial class DefaultTypedCache
 {
     public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        var policy = EntryPolicy.Resolve(options, _defaults);
-        return policy.SkipRead ? default : ReadAsync<T>(k, _codecs.For<T>(), cancellationToken);
-    }
-
-    /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
-    private async ValueTask<CacheResult<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, CancellationToken cancellationToken)
-    {
-        if (_bufferStore is not null)
+        var policy = _policies.Resolve(options);
+        if (policy.SkipRead)
         {
-            var buffer = new PooledBufferWriter();
-            try
-            {
-                bool found;
-                try
-                {
-                    found = await _bufferStore.TryGetAsync(key.StoreKey, buffer, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
-                {
-                    Log.StoreFailed(_logger, Name, StoreOperation.Read, key.Key, ex);
-                    return default;
-                }
-
-                return found ? Decode<T>(key, codec, buffer.WrittenMemory) : default;
-            }
-            finally
-            {
-                buffer.Dispose();
-            }
-        }
-
-        byte[]? bytes;
-        try
-        {
-            bytes = await _store.GetAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
-        {
-            Log.StoreFailed(_logger, Name, StoreOperation.Read, key.Key, ex);
             return default;
         }
 
-        return bytes is null ? default : Decode<T>(key, codec, bytes);
+        var read = ReadAsync<T>(k, _codecs.For<T>(), policy, cancellationToken);
+        return read.IsCompletedSuccessfully
+            ? new ValueTask<CacheResult<T>>(read.Result.ToResult())
+            : AwaitResultAsync(read);
+
+        static async ValueTask<CacheResult<T>> AwaitResultAsync(ValueTask<StoreRead<T>> pending) =>
+            (await pending.ConfigureAwait(false)).ToResult();
     }
 
-    private CacheResult<T> Decode<T>(CacheKey key, CodecInfo codec, ReadOnlyMemory<byte> data)
+    /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
+    private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    {
+        using var bytes = await StoreReadAsync(key, cancellationToken).ConfigureAwait(false);
+        return bytes.Found ? Decode<T>(key, codec, policy, bytes.Data) : default;
+    }
+
+    private StoreRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data)
     {
         var span = data.Span;
         if (span.Length - Envelope.FixedOverhead - codec.NameBytes.Length > _maximumPayloadBytes)
@@ -68,15 +78,31 @@ internal sealed partial class DefaultTypedCache
             return Reject<T>(key, reason, null);
         }
 
-        if (header.ExpiresAtMs != 0 && _time.GetUtcNow().ToUnixTimeMilliseconds() >= header.ExpiresAtMs)
+        var state = ReadState.Fresh;
+        var refreshDue = false;
+        if (header.ExpiresAtMs != 0)
         {
-            Log.EntryExpired(_logger, Name, key.Key);
-            return default;
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (nowMs >= header.ExpiresAtMs)
+            {
+                if (!policy.FailSafe)
+                {
+                    Log.EntryExpired(_logger, Name, key.Key);
+                    return default;
+                }
+
+                state = ReadState.Stale;
+            }
+            else if (policy.EagerRefreshThreshold is { } threshold)
+            {
+                refreshDue = nowMs >= header.CreatedAtMs + (long)((header.ExpiresAtMs - header.CreatedAtMs) * threshold);
+            }
         }
 
+        var isNegative = (header.Flags & EnvelopeFlags.Negative) != 0;
         if ((header.Flags & EnvelopeFlags.NullValue) != 0)
         {
-            return new CacheResult<T>(default!);
+            return new StoreRead<T>(default!, state, isNegative, refreshDue);
         }
 
         T value;
@@ -89,10 +115,10 @@ internal sealed partial class DefaultTypedCache
             return Reject<T>(key, CacheEntryRejectReason.CodecError, ex);
         }
 
-        return new CacheResult<T>(value);
+        return new StoreRead<T>(value, state, isNegative, refreshDue);
     }
 
-    private CacheResult<T> Reject<T>(CacheKey key, CacheEntryRejectReason reason, Exception? exception)
+    private StoreRead<T> Reject<T>(CacheKey key, CacheEntryRejectReason reason, Exception? exception)
     {
         Log.EntryRejected(_logger, Name, typeof(T).Name, reason, exception);
         Log.EntryRejectedKey(_logger, Name, key.Key, reason);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
@@ -8,14 +7,14 @@ internal sealed partial class DefaultTypedCache
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        var policy = EntryPolicy.Resolve(options, _defaults);
+        var policy = _policies.Resolve(options);
         if (policy.SkipWrite)
         {
             return default;
         }
 
         var encoded = Prepare(k, value, _codecs.For<T>(), policy, out var storeOptions);
-        return encoded is null ? default : WriteAsync(k, encoded, storeOptions!, cancellationToken);
+        return encoded is null ? default : StoreWriteAsync(k, encoded, storeOptions!, cancellationToken);
     }
 
     /// <summary>
@@ -34,10 +33,11 @@ internal sealed partial class DefaultTypedCache
         Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
         KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
         var isNull = value is null;
+        var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
         var writer = new PooledBufferWriter();
         var payloadOffset = Envelope.WriteHeader(
             writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
-            isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None, now.ToUnixTimeMilliseconds(), expiresAtMs);
+            flags, now.ToUnixTimeMilliseconds(), expiresAtMs);
 
         if (!isNull)
         {
@@ -63,31 +63,5 @@ internal sealed partial class DefaultTypedCache
 
         Envelope.Complete(writer, payloadOffset);
         return writer;
-    }
-
-    /// <summary>Sends an encoded entry to the store and returns its buffer to the pool; store failures are logged.</summary>
-    private async ValueTask WriteAsync(CacheKey key, PooledBufferWriter encoded, DistributedCacheEntryOptions storeOptions, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (_bufferStore is not null)
-            {
-                await _bufferStore.SetAsync(key.StoreKey, new ReadOnlySequence<byte>(encoded.WrittenMemory), storeOptions, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            else
-            {
-                // IDistributedCache takes an exact-size array: the one copy this path cannot avoid.
-                await _store.SetAsync(key.StoreKey, encoded.WrittenSpan.ToArray(), storeOptions, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
-        {
-            Log.StoreFailed(_logger, Name, StoreOperation.Write, key.Key, ex);
-        }
-        finally
-        {
-            encoded.Dispose();
-        }
     }
 }

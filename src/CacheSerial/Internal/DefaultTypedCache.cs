@@ -14,12 +14,18 @@ internal sealed partial class DefaultTypedCache : ITypedCache
     private readonly IBufferDistributedCache? _bufferStore;
     private readonly KeyBuilder _keys;
     private readonly CodecRegistry _codecs;
-    private readonly CacheEntryOptions _defaults;
+    private readonly EntryPolicyResolver _policies;
+    private readonly CircuitBreaker _breaker;
+    private readonly TimeSpan _storeTimeout;
     private readonly int _maximumPayloadBytes;
     private readonly DeserializationFailureBehavior _onDeserializationFailure;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<FlightKey, Flight> _flights = new();
+
+    // Fail-safe throttles: until when (unix ms) a key's failing factory is not called again while a stale value exists.
+    private readonly ConcurrentDictionary<FlightKey, long> _throttles = new();
+    private const int MaximumThrottles = 10_000;
 
     public DefaultTypedCache(
         string name,
@@ -34,7 +40,9 @@ internal sealed partial class DefaultTypedCache : ITypedCache
         _bufferStore = store as IBufferDistributedCache; // RedisCache: reads into pooled buffers, writes without a copy
         _keys = new KeyBuilder(options.KeyPrefix, options.MaximumKeyLength);
         _codecs = codecs;
-        _defaults = options.DefaultEntryOptions;
+        _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
+        _storeTimeout = options.DistributedCacheTimeout;
+        _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger);
         _maximumPayloadBytes = options.MaximumPayloadBytes;
         _onDeserializationFailure = options.OnDeserializationFailure;
         _time = timeProvider;
@@ -43,45 +51,36 @@ internal sealed partial class DefaultTypedCache : ITypedCache
 
     public string Name { get; }
 
+    /// <summary>The circuit breaker in front of the store; for health checks, tests and diagnostics.</summary>
+    public CircuitBreaker Breaker => _breaker;
+
     /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
     public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;
 
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return RemoveCoreAsync(k, cancellationToken);
+        return IgnoreOutcome(StoreCallAsync(StoreOperation.Remove, k, cancellationToken));
     }
 
     public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return RefreshCoreAsync(k, cancellationToken);
+        return IgnoreOutcome(StoreCallAsync(StoreOperation.Refresh, k, cancellationToken));
+    }
+
+    private static ValueTask IgnoreOutcome(ValueTask<bool> call)
+    {
+        if (call.IsCompletedSuccessfully)
+        {
+            return default;
+        }
+
+        return AwaitAsync(call);
+
+        static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);
     }
 
     private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
         exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
-
-    private async ValueTask RemoveCoreAsync(CacheKey key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _store.RemoveAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
-        {
-            Log.StoreFailed(_logger, Name, StoreOperation.Remove, key.Key, ex);
-        }
-    }
-
-    private async ValueTask RefreshCoreAsync(CacheKey key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _store.RefreshAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
-        {
-            Log.StoreFailed(_logger, Name, StoreOperation.Refresh, key.Key, ex);
-        }
-    }
 }

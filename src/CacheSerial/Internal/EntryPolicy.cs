@@ -1,19 +1,58 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
 
 /// <summary>
 /// Per-call options merged with the defaults, and the one home of the lifetime computation: the exact logical expiry
-/// written into the envelope and the (whole-second, never shorter) physical expiry handed to the store.
+/// written into the envelope and the (whole-second, never shorter) physical expiry handed to the store, which fail-safe
+/// lengthens so the stale value survives its expiry.
 /// </summary>
-internal readonly struct EntryPolicy
+internal sealed class EntryPolicy
 {
-    private EntryPolicy(TimeSpan? expiration, DateTimeOffset? absolute, TimeSpan? sliding, CacheEntryFlags flags)
+    private EntryPolicy(CacheEntryOptions lifetime, CacheEntryOptions call, CacheEntryOptions defaults)
     {
-        Expiration = expiration;
-        AbsoluteExpiration = absolute;
-        SlidingExpiration = sliding;
-        Flags = flags;
+        Expiration = lifetime.Expiration;
+        AbsoluteExpiration = lifetime.AbsoluteExpiration;
+        SlidingExpiration = lifetime.SlidingExpiration;
+        Flags = call.Flags ?? defaults.Flags ?? CacheEntryFlags.None;
+        Jitter = call.Jitter ?? defaults.Jitter ?? TimeSpan.Zero;
+        FailSafe = call.FailSafe ?? defaults.FailSafe ?? false;
+        FailSafeMaxDuration = call.FailSafeMaxDuration ?? defaults.FailSafeMaxDuration ?? CacheEntryOptions.DefaultFailSafeMaxDuration;
+        FailSafeThrottleDuration = call.FailSafeThrottleDuration ?? defaults.FailSafeThrottleDuration ?? CacheEntryOptions.DefaultFailSafeThrottleDuration;
+        FactorySoftTimeout = call.FactorySoftTimeout ?? defaults.FactorySoftTimeout;
+        FactoryHardTimeout = call.FactoryHardTimeout ?? defaults.FactoryHardTimeout;
+        EagerRefreshThreshold = call.EagerRefreshThreshold ?? defaults.EagerRefreshThreshold;
+        NegativeExpiration = call.NegativeExpiration ?? defaults.NegativeExpiration;
+        if (FactorySoftTimeout >= FactoryHardTimeout)
+        {
+            FactorySoftTimeout = null; // inherited separately: a soft timeout at or past the hard one never fires first
+        }
+    }
+
+    private EntryPolicy(EntryPolicy source, CacheFactoryContext context)
+    {
+        var keepLifetime = context.Expiration is null && context.AbsoluteExpiration is null && context.SlidingExpiration is null;
+        Expiration = keepLifetime ? source.Expiration : context.Expiration;
+        AbsoluteExpiration = keepLifetime ? source.AbsoluteExpiration : context.AbsoluteExpiration;
+        SlidingExpiration = keepLifetime ? source.SlidingExpiration : context.SlidingExpiration;
+        if (context.IsNegative && source.NegativeExpiration is { } negative)
+        {
+            Expiration = negative;
+            AbsoluteExpiration = null;
+            SlidingExpiration = null;
+        }
+
+        Flags = source.Flags;
+        Jitter = source.Jitter;
+        FailSafe = context.FailSafe;
+        FailSafeMaxDuration = context.FailSafeMaxDuration;
+        FailSafeThrottleDuration = source.FailSafeThrottleDuration;
+        FactorySoftTimeout = source.FactorySoftTimeout;
+        FactoryHardTimeout = source.FactoryHardTimeout;
+        EagerRefreshThreshold = source.EagerRefreshThreshold;
+        NegativeExpiration = source.NegativeExpiration;
+        IsNegative = context.IsNegative;
     }
 
     public TimeSpan? Expiration { get; }
@@ -24,35 +63,46 @@ internal readonly struct EntryPolicy
 
     public CacheEntryFlags Flags { get; }
 
+    public TimeSpan Jitter { get; }
+
+    public bool FailSafe { get; }
+
+    public TimeSpan FailSafeMaxDuration { get; }
+
+    public TimeSpan FailSafeThrottleDuration { get; }
+
+    public TimeSpan? FactorySoftTimeout { get; }
+
+    public TimeSpan? FactoryHardTimeout { get; }
+
+    public double? EagerRefreshThreshold { get; }
+
+    public TimeSpan? NegativeExpiration { get; }
+
+    /// <summary>The entry written under this policy is a negative result.</summary>
+    public bool IsNegative { get; }
+
     public bool SkipRead => (Flags & CacheEntryFlags.SkipRead) != 0;
 
     public bool SkipWrite => (Flags & CacheEntryFlags.SkipWrite) != 0;
 
     /// <summary>Merges per-call options over validated defaults; the lifetime trio is inherited as a group.</summary>
-    public static EntryPolicy Resolve(CacheEntryOptions? call, CacheEntryOptions defaults)
+    public static EntryPolicy Create(CacheEntryOptions? call, CacheEntryOptions defaults)
     {
         if (call is null)
         {
-            return new EntryPolicy(defaults.Expiration, defaults.AbsoluteExpiration, defaults.SlidingExpiration, defaults.Flags ?? CacheEntryFlags.None);
+            return new EntryPolicy(defaults, defaults, defaults);
         }
 
         call.Validate(nameof(call));
-        var lifetime = call.HasLifetime ? call : defaults;
-        return new EntryPolicy(
-            lifetime.Expiration,
-            lifetime.AbsoluteExpiration,
-            lifetime.SlidingExpiration,
-            call.Flags ?? defaults.Flags ?? CacheEntryFlags.None);
+        return new EntryPolicy(call.HasLifetime ? call : defaults, call, defaults);
     }
 
-    public CacheFactoryContext CreateContext(string key) =>
-        new(key, Expiration, AbsoluteExpiration, SlidingExpiration);
+    public CacheFactoryContext CreateContext(string key, bool hasStaleValue, object? staleValue) =>
+        new(key, Expiration, AbsoluteExpiration, SlidingExpiration, FailSafe, FailSafeMaxDuration, hasStaleValue, staleValue);
 
     /// <summary>The factory's choices; when it cleared every lifetime member, this policy's lifetime stays.</summary>
-    public EntryPolicy With(CacheFactoryContext context) =>
-        context.Expiration is null && context.AbsoluteExpiration is null && context.SlidingExpiration is null
-            ? this
-            : new EntryPolicy(context.Expiration, context.AbsoluteExpiration, context.SlidingExpiration, Flags);
+    public EntryPolicy With(CacheFactoryContext context) => new(this, context);
 
     /// <summary>
     /// Computes the logical expiry (unix ms, 0 when only sliding) and the store's options. Returns false when the entry
@@ -63,6 +113,11 @@ internal readonly struct EntryPolicy
         DateTimeOffset? expiresAt = AbsoluteExpiration;
         if (Expiration is { } relative)
         {
+            if (Jitter > TimeSpan.Zero)
+            {
+                relative += TimeSpan.FromTicks(Random.Shared.NextInt64(Jitter.Ticks + 1));
+            }
+
             var candidate = now + relative;
             expiresAt = expiresAt is { } absolute && absolute < candidate ? absolute : candidate;
         }
@@ -79,8 +134,9 @@ internal readonly struct EntryPolicy
 
             expiresAtMs = at.ToUnixTimeMilliseconds();
 
-            // RedisCache truncates to whole seconds (500 ms would delete at once); the envelope keeps the exact expiry.
-            storeOptions.AbsoluteExpirationRelativeToNow = CeilingSeconds(remaining);
+            // Fail-safe keeps the bytes past the logical expiry (which the envelope holds) so a stale value can be served.
+            // RedisCache truncates to whole seconds (500 ms would delete at once), hence the ceiling.
+            storeOptions.AbsoluteExpirationRelativeToNow = CeilingSeconds(FailSafe ? remaining + FailSafeMaxDuration : remaining);
         }
 
         if (SlidingExpiration is { } sliding)
@@ -93,4 +149,32 @@ internal readonly struct EntryPolicy
 
     private static TimeSpan CeilingSeconds(TimeSpan value) =>
         TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(value.TotalSeconds)));
+}
+
+/// <summary>
+/// Resolves per-call options once per options instance (they are immutable) and remembers the result, so a call site
+/// that keeps its options in a field pays for the merge once.
+/// </summary>
+internal sealed class EntryPolicyResolver(CacheEntryOptions defaults)
+{
+    private readonly ConditionalWeakTable<CacheEntryOptions, EntryPolicy> _resolved = new();
+
+    public EntryPolicy Default { get; } = EntryPolicy.Create(null, defaults);
+
+    public EntryPolicy Resolve(CacheEntryOptions? call)
+    {
+        if (call is null)
+        {
+            return Default;
+        }
+
+        if (_resolved.TryGetValue(call, out var policy))
+        {
+            return policy;
+        }
+
+        policy = EntryPolicy.Create(call, defaults); // validates: an invalid instance throws at every call, never cached
+        _resolved.AddOrUpdate(call, policy);
+        return policy;
+    }
 }

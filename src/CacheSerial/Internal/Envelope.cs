@@ -11,6 +11,9 @@ internal enum EnvelopeFlags : byte
 
     /// <summary>The value is null; the payload is empty and the codec is not called.</summary>
     NullValue = 1,
+
+    /// <summary>The factory marked the value a negative result (such as "not found").</summary>
+    Negative = 2,
 }
 
 /// <summary>The header fields a read hands back after the checks pass.</summary>
@@ -31,7 +34,7 @@ internal static class Envelope
     // 0x89 first: never valid UTF-8 text start, so JSON or strings written by other clients cannot look like an envelope.
     private static ReadOnlySpan<byte> Magic => [0x89, (byte)'C', (byte)'S', (byte)'E'];
 
-    private const EnvelopeFlags KnownFlags = EnvelopeFlags.NullValue;
+    private const EnvelopeFlags KnownFlags = EnvelopeFlags.NullValue | EnvelopeFlags.Negative;
 
     /// <summary>Writes everything up to the payload; returns the payload's offset.</summary>
     public static int WriteHeader(

@@ -11,15 +11,24 @@ internal abstract class Flight
 /// <summary>
 /// One factory run shared by every concurrent caller of a key. Callers join while it runs; a caller that leaves (its
 /// token cancelled) only stops waiting; when the last one leaves before completion, the factory's token is cancelled.
+/// A background run (eager refresh, or one whose callers timed out and took a stale value) is never cancelled.
 /// </summary>
 internal sealed class Flight<T> : Flight, IDisposable
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _factoryCancellation = new();
     private readonly Lock _gate = new();
-    private int _waiters = 1; // the caller that creates the flight
+    private int _waiters;
+    private bool _background;
     private bool _abandoned;
     private bool _completed;
+
+    /// <param name="background">True for a run no caller waits for; false counts the creating caller as a waiter.</param>
+    public Flight(bool background)
+    {
+        _background = background;
+        _waiters = background ? 0 : 1;
+    }
 
     public Task<T> Task => _completion.Task;
 
@@ -33,6 +42,18 @@ internal sealed class Flight<T> : Flight, IDisposable
             lock (_gate)
             {
                 return _abandoned;
+            }
+        }
+    }
+
+    /// <summary>Whether the run's outcome matters beyond its waiting callers (it then logs failures at warning level).</summary>
+    public bool HasBackgroundInterest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _background;
             }
         }
     }
@@ -58,7 +79,7 @@ internal sealed class Flight<T> : Flight, IDisposable
         lock (_gate)
         {
             _waiters--;
-            if (_waiters > 0 || _completed)
+            if (_waiters > 0 || _completed || _background)
             {
                 return false;
             }
@@ -76,6 +97,16 @@ internal sealed class Flight<T> : Flight, IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>A waiter that timed out stops waiting but wants the run to finish and be stored: it is never cancelled now.</summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            _waiters--;
+            _background = true;
+        }
     }
 
     public void SetResult(T value)

@@ -52,6 +52,30 @@ internal static partial class Log
         Message = "Cache '{CacheName}': store {Operation} of '{Key}' failed.")]
     public static partial void StoreFailureDetail(ILogger logger, string cacheName, StoreOperation operation, string key, Exception exception);
 
+    [LoggerMessage(EventId = 1006, EventName = "StoreCallSkipped", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': store {Operation} of '{Key}' skipped: the circuit breaker is open.")]
+    public static partial void StoreCallSkipped(ILogger logger, string cacheName, StoreOperation operation, string key);
+
+    [LoggerMessage(EventId = 1007, EventName = "WrongTypeRead", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a stored key holds a value of another kind (WRONGTYPE); treated as a miss, the next write replaces it.")]
+    public static partial void WrongTypeRead(ILogger logger, string cacheName);
+
+    [LoggerMessage(EventId = 1008, EventName = "WrongTypeReplaced", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a stored key held a value of another kind (WRONGTYPE); it was deleted and the write retried once.")]
+    public static partial void WrongTypeReplaced(ILogger logger, string cacheName);
+
+    [LoggerMessage(EventId = 1101, EventName = "CircuitBreakerOpened", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': {Failures} store calls failed in a row; the circuit breaker is open for {Duration}: reads are misses and writes are skipped.")]
+    public static partial void CircuitBreakerOpened(ILogger logger, string cacheName, int failures, TimeSpan duration);
+
+    [LoggerMessage(EventId = 1102, EventName = "CircuitBreakerClosed", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': the store answered again; the circuit breaker is closed.")]
+    public static partial void CircuitBreakerClosed(ILogger logger, string cacheName);
+
+    [LoggerMessage(EventId = 1103, EventName = "CircuitBreakerStillOpen", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': the probe call failed; the circuit breaker stays open for {Duration}.")]
+    public static partial void CircuitBreakerStillOpen(ILogger logger, string cacheName, TimeSpan duration);
+
     [LoggerMessage(EventId = 2001, EventName = "EntryRejected", Level = LogLevel.Warning,
         Message = "Cache '{CacheName}': a stored entry of type {ValueType} was rejected ({Reason}); treated as a miss.")]
     public static partial void EntryRejected(ILogger logger, string cacheName, string valueType, CacheEntryRejectReason reason, Exception? exception);
@@ -73,12 +97,44 @@ internal static partial class Log
     public static partial void WriteSkippedExpired(ILogger logger, string cacheName, string key);
 
     [LoggerMessage(EventId = 4001, EventName = "FactoryFailed", Level = LogLevel.Debug,
-        Message = "Cache '{CacheName}': the factory for '{Key}' failed; the exception reaches every waiting caller and nothing is cached.")]
+        Message = "Cache '{CacheName}': the factory for '{Key}' failed; nothing is cached, and waiting callers get the exception or, under fail-safe, a stale value.")]
     public static partial void FactoryFailed(ILogger logger, string cacheName, string key, Exception exception);
 
     [LoggerMessage(EventId = 4002, EventName = "FactoryAbandoned", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': every caller waiting for '{Key}' left; the factory was cancelled.")]
     public static partial void FactoryAbandoned(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 4003, EventName = "FailSafeActivated", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': the factory for a {ValueType} failed ({ErrorType}); a stale value was served (fail-safe) and the factory is not called again for {ThrottleDuration}.")]
+    public static partial void FailSafeActivated(ILogger logger, string cacheName, string valueType, string errorType, TimeSpan throttleDuration);
+
+    [LoggerMessage(EventId = 4004, EventName = "FailSafeActivatedKey", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': fail-safe served a stale value of '{Key}'.")]
+    public static partial void FailSafeActivatedKey(ILogger logger, string cacheName, string key, Exception exception);
+
+    [LoggerMessage(EventId = 4005, EventName = "StaleServedThrottled", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': a stale value of '{Key}' was served without calling the factory (fail-safe throttle).")]
+    public static partial void StaleServedThrottled(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 4006, EventName = "FactorySoftTimeout", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': the factory for '{Key}' passed its soft timeout ({Timeout}); the stale value was served and the factory goes on in the background.")]
+    public static partial void FactorySoftTimeout(ILogger logger, string cacheName, string key, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 4007, EventName = "FactoryHardTimeout", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': the factory for a {ValueType} passed its hard timeout ({Timeout}) with no stale value; the caller got a CacheFactoryTimeoutException and the factory goes on in the background.")]
+    public static partial void FactoryHardTimeout(ILogger logger, string cacheName, string valueType, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 4008, EventName = "BackgroundFactoryFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a background factory run for a {ValueType} failed ({ErrorType}); the stored entry is unchanged.")]
+    public static partial void BackgroundFactoryFailed(ILogger logger, string cacheName, string valueType, string errorType);
+
+    [LoggerMessage(EventId = 4009, EventName = "BackgroundFactoryCompleted", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': a background factory run for '{Key}' finished and its result was stored.")]
+    public static partial void BackgroundFactoryCompleted(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 4010, EventName = "EagerRefreshStarted", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': '{Key}' passed its eager-refresh threshold; a background refresh started.")]
+    public static partial void EagerRefreshStarted(ILogger logger, string cacheName, string key);
 }
 
 /// <summary>The store call that failed, for <see cref="Log.StoreFailed"/>.</summary>

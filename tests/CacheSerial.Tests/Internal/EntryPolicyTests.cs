@@ -17,7 +17,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_NoCallOptions_TakesDefaults()
     {
-        var policy = EntryPolicy.Resolve(null, Defaults);
+        var policy = EntryPolicy.Create(null, Defaults);
 
         Assert.Equal(TimeSpan.FromMinutes(5), policy.Expiration);
         Assert.Null(policy.AbsoluteExpiration);
@@ -30,7 +30,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_CallWithoutLifetime_InheritsWholeLifetimeTrio()
     {
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { Flags = CacheEntryFlags.SkipRead }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Flags = CacheEntryFlags.SkipRead }, Defaults);
 
         Assert.Equal(TimeSpan.FromMinutes(5), policy.Expiration);
         Assert.Equal(TimeSpan.FromMinutes(1), policy.SlidingExpiration);
@@ -40,7 +40,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_CallSetsOnlyExpiration_InheritsNoSliding()
     {
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(3) }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(3) }, Defaults);
 
         Assert.Equal(TimeSpan.FromSeconds(3), policy.Expiration);
         Assert.Null(policy.SlidingExpiration);
@@ -52,7 +52,7 @@ public sealed class EntryPolicyTests
     {
         var at = Now.AddHours(1);
 
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { AbsoluteExpiration = at }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { AbsoluteExpiration = at }, Defaults);
 
         Assert.Null(policy.Expiration);
         Assert.Null(policy.SlidingExpiration);
@@ -62,7 +62,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_CallSetsOnlySliding_InheritsNoExpiration()
     {
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(9) }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(9) }, Defaults);
 
         Assert.Null(policy.Expiration);
         Assert.Equal(TimeSpan.FromSeconds(9), policy.SlidingExpiration);
@@ -71,7 +71,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_CallWithoutFlags_InheritsDefaultFlags()
     {
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(1) }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(1) }, Defaults);
 
         Assert.Equal(CacheEntryFlags.SkipWrite, policy.Flags);
     }
@@ -79,7 +79,7 @@ public sealed class EntryPolicyTests
     [Fact]
     public void Resolve_NoFlagsAnywhere_IsNone()
     {
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions(), new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(1) });
+        var policy = EntryPolicy.Create(new CacheEntryOptions(), new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(1) });
 
         Assert.Equal(CacheEntryFlags.None, policy.Flags);
     }
@@ -97,14 +97,14 @@ public sealed class EntryPolicyTests
     [MemberData(nameof(InvalidCallOptions), DisableDiscoveryEnumeration = true)]
     public void Resolve_InvalidCallOptions_ThrowsArgumentOutOfRange(CacheEntryOptions options)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => EntryPolicy.Resolve(options, Defaults));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EntryPolicy.Create(options, Defaults));
     }
 
     [Fact]
     public void With_FactoryChangedLifetime_TakesFactoryTrioAndKeepsFlags()
     {
-        var policy = EntryPolicy.Resolve(null, Defaults);
-        var context = policy.CreateContext("k");
+        var policy = EntryPolicy.Create(null, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
         context.Expiration = TimeSpan.FromSeconds(7);
         context.SlidingExpiration = null;
 
@@ -118,8 +118,8 @@ public sealed class EntryPolicyTests
     [Fact]
     public void With_FactoryClearedEveryLifetimeMember_KeepsPolicyLifetime()
     {
-        var policy = EntryPolicy.Resolve(null, Defaults);
-        var context = policy.CreateContext("k");
+        var policy = EntryPolicy.Create(null, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
         context.Expiration = null;
         context.SlidingExpiration = null;
 
@@ -133,9 +133,9 @@ public sealed class EntryPolicyTests
     public void CreateContext_CarriesKeyAndLifetime()
     {
         var at = Now.AddDays(1);
-        var policy = EntryPolicy.Resolve(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(2), AbsoluteExpiration = at }, Defaults);
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(2), AbsoluteExpiration = at }, Defaults);
 
-        var context = policy.CreateContext("the-key");
+        var context = policy.CreateContext("the-key", hasStaleValue: false, staleValue: null);
 
         Assert.Equal("the-key", context.Key);
         Assert.Equal(TimeSpan.FromSeconds(2), context.Expiration);
@@ -261,7 +261,7 @@ public sealed class EntryPolicyTests
     }
 
     private static EntryPolicy Policy(TimeSpan? expiration = null, DateTimeOffset? absolute = null, TimeSpan? sliding = null) =>
-        EntryPolicy.Resolve(
+        EntryPolicy.Create(
             new CacheEntryOptions { Expiration = expiration, AbsoluteExpiration = absolute, SlidingExpiration = sliding },
             new CacheEntryOptions { Expiration = TimeSpan.FromHours(1) });
 }

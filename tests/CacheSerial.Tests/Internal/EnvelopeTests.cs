@@ -146,7 +146,7 @@ public sealed class EnvelopeTests
     }
 
     [Theory]
-    [InlineData((byte)0x02)]
+    [InlineData((byte)0x04)]
     [InlineData((byte)0x80)]
     [InlineData((byte)0xFF)]
     public void TryRead_UnknownFlagBits_IsUnknownFlags(byte flags)

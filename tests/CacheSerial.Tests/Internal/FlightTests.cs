@@ -9,7 +9,7 @@ public sealed class FlightTests
     [Fact]
     public void NewFlight_HasOneWaiterAndLiveToken()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
 
         Assert.False(flight.FactoryToken.IsCancellationRequested);
         Assert.False(flight.Task.IsCompleted);
@@ -18,7 +18,7 @@ public sealed class FlightTests
     [Fact]
     public void Leave_LastWaiterBeforeCompletion_CancelsFactoryAndReturnsTrue()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         Assert.True(flight.TryJoin());
 
         Assert.False(flight.Leave());
@@ -30,7 +30,7 @@ public sealed class FlightTests
     [Fact]
     public void TryJoin_AfterAbandoned_ReturnsFalse()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         flight.Leave();
 
         Assert.False(flight.TryJoin());
@@ -39,7 +39,7 @@ public sealed class FlightTests
     [Fact]
     public async Task Leave_AfterCompletion_DoesNotCancel()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         flight.SetResult(5);
 
         Assert.False(flight.Leave());
@@ -50,7 +50,7 @@ public sealed class FlightTests
     [Fact]
     public async Task TryJoin_AfterCompletion_JoinsAndSeesResult()
     {
-        using var flight = new Flight<string>();
+        using var flight = new Flight<string>(background: false);
         flight.SetResult("done");
 
         Assert.True(flight.TryJoin());
@@ -60,7 +60,7 @@ public sealed class FlightTests
     [Fact]
     public async Task SetException_WithWaiters_FaultsTaskWithThatException()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         var error = new InvalidOperationException("boom");
 
         flight.SetException(error);
@@ -71,7 +71,7 @@ public sealed class FlightTests
     [Fact]
     public void SetException_AfterAbandoned_CancelsTaskInstead()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         flight.Leave();
 
         flight.SetException(new InvalidOperationException("nobody listens"));
@@ -82,7 +82,7 @@ public sealed class FlightTests
     [Fact]
     public void SetResult_AfterAbandoned_StillCompletes()
     {
-        using var flight = new Flight<int>();
+        using var flight = new Flight<int>(background: false);
         flight.Leave();
 
         flight.SetResult(1);
@@ -96,7 +96,7 @@ public sealed class FlightTests
         var ct = TestContext.Current.CancellationToken;
         for (var i = 0; i < 2_000; i++)
         {
-            var flight = new Flight<int>();
+            var flight = new Flight<int>(background: false);
             using var go = new ManualResetEventSlim();
             var leaver = Task.Run(
                 () =>
@@ -157,7 +157,7 @@ public sealed class FlightTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void FailAndForget(string marker)
     {
-        var flight = new Flight<int>();
+        var flight = new Flight<int>(background: false);
         flight.SetException(new InvalidOperationException(marker));
         flight.Dispose();
     }

@@ -1,0 +1,308 @@
+using System.Buffers;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace CacheSerial.Internal;
+
+/// <summary>
+/// Every store call, under the cache's own deadline and circuit breaker. A call that misses the deadline is given up
+/// (the caller moves on) but keeps its buffer until the store lets go of it; failures are logged and never thrown,
+/// except the caller's own cancellation.
+/// </summary>
+internal sealed partial class DefaultTypedCache
+{
+    /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
+    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        if (!_breaker.TryEnter())
+        {
+            return StoredBytes.None;
+        }
+
+        var buffer = _bufferStore is null ? null : new PooledBufferWriter();
+        Task? pending = null;
+        try
+        {
+            if (buffer is not null)
+            {
+                var read = _bufferStore!.TryGetAsync(key.StoreKey, buffer, cancellationToken);
+                bool found;
+                if (read.IsCompletedSuccessfully)
+                {
+                    found = read.Result;
+                }
+                else
+                {
+                    var task = read.AsTask();
+                    pending = task;
+                    if (!await WithinDeadlineAsync(task, cancellationToken).ConfigureAwait(false))
+                    {
+                        OnStoreTimeout(StoreOperation.Read, key);
+                        return StoredBytes.None;
+                    }
+
+                    pending = null;
+                    found = await task.ConfigureAwait(false);
+                }
+
+                _breaker.OnSuccess();
+                if (!found)
+                {
+                    return StoredBytes.None;
+                }
+
+                var bytes = new StoredBytes(buffer);
+                buffer = null; // the caller owns it now
+                return bytes;
+            }
+
+            var get = _store.GetAsync(key.StoreKey, cancellationToken);
+            if (!get.IsCompleted)
+            {
+                pending = get;
+                if (!await WithinDeadlineAsync(get, cancellationToken).ConfigureAwait(false))
+                {
+                    OnStoreTimeout(StoreOperation.Read, key);
+                    return StoredBytes.None;
+                }
+
+                pending = null;
+            }
+
+            var array = await get.ConfigureAwait(false);
+            _breaker.OnSuccess();
+            return array is null ? StoredBytes.None : new StoredBytes(array);
+        }
+        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+        {
+            OnStoreFailure(StoreOperation.Read, key, ex);
+            return StoredBytes.None;
+        }
+        catch (OperationCanceledException)
+        {
+            _breaker.OnAbandoned();
+            throw;
+        }
+        finally
+        {
+            Release(pending, buffer);
+        }
+    }
+
+    /// <summary>Writes an encoded entry and returns its buffer to the pool (at once, or when a timed-out call ends).</summary>
+    private async ValueTask StoreWriteAsync(CacheKey key, PooledBufferWriter encoded, DistributedCacheEntryOptions storeOptions, CancellationToken cancellationToken)
+    {
+        if (!_breaker.TryEnter())
+        {
+            Log.StoreCallSkipped(_logger, Name, StoreOperation.Write, key.Key);
+            encoded.Dispose();
+            return;
+        }
+
+        Task? pending = null;
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var write = _bufferStore is not null
+                        ? _bufferStore.SetAsync(key.StoreKey, new ReadOnlySequence<byte>(encoded.WrittenMemory), storeOptions, cancellationToken)
+                        : new ValueTask(_store.SetAsync(key.StoreKey, encoded.WrittenSpan.ToArray(), storeOptions, cancellationToken)); // IDistributedCache takes an exact-size array: the one copy this path cannot avoid
+                    if (!write.IsCompletedSuccessfully)
+                    {
+                        var task = write.AsTask();
+                        pending = task;
+                        if (!await WithinDeadlineAsync(task, cancellationToken).ConfigureAwait(false))
+                        {
+                            OnStoreTimeout(StoreOperation.Write, key);
+                            return;
+                        }
+
+                        pending = null;
+                        await task.ConfigureAwait(false);
+                    }
+
+                    _breaker.OnSuccess();
+                    return;
+                }
+                catch (Exception ex) when (attempt == 1 && IsWrongType(ex))
+                {
+                    // Another client stored a value of another kind under this key (Redis WRONGTYPE): ours replaces it.
+                    Log.WrongTypeReplaced(_logger, Name);
+                    if (!await StoreCallAsync(StoreOperation.Remove, key, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+        {
+            OnStoreFailure(StoreOperation.Write, key, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            _breaker.OnAbandoned();
+            throw;
+        }
+        finally
+        {
+            Release(pending, encoded);
+        }
+    }
+
+    /// <summary>A remove or a refresh; true when the store confirmed it.</summary>
+    private async ValueTask<bool> StoreCallAsync(StoreOperation operation, CacheKey key, CancellationToken cancellationToken)
+    {
+        if (!_breaker.TryEnter())
+        {
+            Log.StoreCallSkipped(_logger, Name, operation, key.Key);
+            return false;
+        }
+
+        Task? pending = null;
+        try
+        {
+            var call = operation == StoreOperation.Remove
+                ? _store.RemoveAsync(key.StoreKey, cancellationToken)
+                : _store.RefreshAsync(key.StoreKey, cancellationToken);
+            if (!call.IsCompleted)
+            {
+                pending = call;
+                if (!await WithinDeadlineAsync(call, cancellationToken).ConfigureAwait(false))
+                {
+                    OnStoreTimeout(operation, key);
+                    return false;
+                }
+
+                pending = null;
+            }
+
+            await call.ConfigureAwait(false);
+            _breaker.OnSuccess();
+            return true;
+        }
+        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+        {
+            OnStoreFailure(operation, key, ex);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            _breaker.OnAbandoned();
+            throw;
+        }
+        finally
+        {
+            Release(pending, null);
+        }
+    }
+
+    /// <summary>
+    /// Waits for a store call for at most the deadline. True when it ended (its outcome is in the task); false when the
+    /// deadline passed first. Throws only the caller's cancellation.
+    /// </summary>
+    private async ValueTask<bool> WithinDeadlineAsync(Task task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // The store call's own failure: the caller awaits the task to see it.
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Returns a buffer to the pool once the store no longer uses it, and observes the outcome of a call that was given
+    /// up, so it never raises an unobserved task exception.
+    /// </summary>
+    private static void Release(Task? pending, PooledBufferWriter? buffer)
+    {
+        if (pending is null || pending.IsCompleted)
+        {
+            _ = pending?.Exception;
+            buffer?.Dispose();
+            return;
+        }
+
+        _ = pending.ContinueWith(
+            static (task, state) =>
+            {
+                _ = task.Exception;
+                (state as PooledBufferWriter)?.Dispose();
+            },
+            buffer,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void OnStoreTimeout(StoreOperation operation, CacheKey key) =>
+        OnStoreFailure(operation, key, new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout)."));
+
+    private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception)
+    {
+        if (IsWrongType(exception))
+        {
+            // The key holds another client's value of another kind: a data problem, not an unhealthy store.
+            Log.WrongTypeRead(_logger, Name);
+            Log.StoreFailureDetail(_logger, Name, operation, key.Key, exception);
+            return;
+        }
+
+        Log.StoreFailed(_logger, Name, operation, key.Key, exception);
+        _breaker.OnFailure();
+    }
+
+    private static bool IsWrongType(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>An entry's bytes as read from the store: in a pooled buffer (returned on dispose) or an array.</summary>
+internal readonly struct StoredBytes : IDisposable
+{
+    private readonly PooledBufferWriter? _lease;
+
+    public StoredBytes(PooledBufferWriter lease)
+    {
+        _lease = lease;
+        Data = lease.WrittenMemory;
+        Found = true;
+    }
+
+    public StoredBytes(byte[] array)
+    {
+        Data = array;
+        Found = true;
+    }
+
+    public static StoredBytes None => default;
+
+    public bool Found { get; }
+
+    public ReadOnlyMemory<byte> Data { get; }
+
+    public void Dispose() => _lease?.Dispose();
+}
