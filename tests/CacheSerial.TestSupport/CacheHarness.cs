@@ -12,6 +12,13 @@ namespace CacheSerial.TestSupport;
 /// </summary>
 public sealed class CacheHarness : IDisposable
 {
+    /// <summary>
+    /// The store deadline the harness sets before <c>configure</c> runs: generous, because the machines running the tests
+    /// are shared and slow at times, and a behaviour test must not turn into a timing test by accident. Tests of the
+    /// deadline itself set their own.
+    /// </summary>
+    public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(15);
+
     /// <summary>How long raw entries written by tests live in the store (so a real server is not littered).</summary>
     public static readonly TimeSpan RawEntryLifetime = TimeSpan.FromMinutes(5);
 
@@ -43,6 +50,7 @@ public sealed class CacheHarness : IDisposable
         var builder = services.AddCacheSerial(o =>
         {
             o.KeyPrefix = Prefix;
+            o.DistributedCacheTimeout = StoreTimeout;
             configure?.Invoke(o);
         });
         build?.Invoke(builder);

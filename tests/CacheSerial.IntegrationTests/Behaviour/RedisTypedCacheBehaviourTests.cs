@@ -12,6 +12,16 @@ public sealed class RedisTypedCacheBehaviourTests(RedisFixture redis) : TypedCac
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisFailSafeBehaviourTests(RedisFixture redis) : FailSafeBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
+public sealed class RedisAdaptiveCachingBehaviourTests(RedisFixture redis) : AdaptiveCachingBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 public sealed class RedisExpirationBehaviourTests(RedisFixture redis) : ExpirationBehaviourTests
 {
     protected override IDistributedCache Store => redis.Cache;

@@ -24,6 +24,9 @@ public enum StoreFault
 
     /// <summary>Throw an <see cref="OperationCanceledException"/> not caused by the caller's token (a client-side timeout).</summary>
     TimedOut,
+
+    /// <summary>Wait until <see cref="ChaosDistributedCache.OpenGate"/> (a slow server the test controls), then forward.</summary>
+    Gated,
 }
 
 /// <summary>The exception a <see cref="ChaosDistributedCache"/> injects.</summary>
@@ -56,6 +59,8 @@ public class ChaosDistributedCache : IDistributedCache
     private int _writes;
     private int _removes;
     private int _refreshes;
+    private readonly ConcurrentDictionary<string, bool> _wrongType = new();
+    private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected ChaosDistributedCache(IDistributedCache inner)
     {
@@ -95,6 +100,15 @@ public class ChaosDistributedCache : IDistributedCache
     /// <summary>Every write that reached the inner store, in order: the key and the options the cache passed.</summary>
     public ConcurrentQueue<(string Key, DistributedCacheEntryOptions Options)> WriteLog { get; } = new();
 
+    /// <summary>Releases every call waiting under <see cref="StoreFault.Gated"/>; later gated calls wait for the next opening.</summary>
+    public void OpenGate() => Interlocked.Exchange(ref _gate, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>
+    /// Makes <paramref name="storeKey"/> behave as a Redis key holding another kind of value: reads and writes fail with a
+    /// WRONGTYPE error until the key is removed.
+    /// </summary>
+    public void HoldWrongType(string storeKey) => _wrongType[storeKey] = true;
+
     /// <summary>Wraps <paramref name="inner"/>, keeping its <see cref="IBufferDistributedCache"/> capability.</summary>
     public static ChaosDistributedCache Wrap(IDistributedCache inner) =>
         inner is IBufferDistributedCache buffered ? new ChaosBufferDistributedCache(buffered) : new ChaosDistributedCache(inner);
@@ -109,7 +123,7 @@ public class ChaosDistributedCache : IDistributedCache
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
         Interlocked.Increment(ref _reads);
-        return Apply(ReadFault, $"read {key}", () => Inner.GetAsync(key, token), token);
+        return WrongType<byte[]?>(key, removes: false) ?? Apply(ReadFault, $"read {key}", () => Inner.GetAsync(key, token), token);
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
@@ -123,7 +137,7 @@ public class ChaosDistributedCache : IDistributedCache
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         Interlocked.Increment(ref _writes);
-        return Apply(WriteFault, $"write {key}", async () =>
+        return WrongType<bool>(key, removes: false) ?? Apply(WriteFault, $"write {key}", async () =>
         {
             await Inner.SetAsync(key, value, options, token).ConfigureAwait(false);
             WriteLog.Enqueue((key, options));
@@ -158,7 +172,7 @@ public class ChaosDistributedCache : IDistributedCache
     public Task RemoveAsync(string key, CancellationToken token = default)
     {
         Interlocked.Increment(ref _removes);
-        return Apply(RemoveFault, $"remove {key}", async () =>
+        return WrongType<bool>(key, removes: true) ?? Apply(RemoveFault, $"remove {key}", async () =>
         {
             await Inner.RemoveAsync(key, token).ConfigureAwait(false);
             return true;
@@ -184,10 +198,11 @@ public class ChaosDistributedCache : IDistributedCache
 
     protected void CountWrite() => Interlocked.Increment(ref _writes);
 
-    protected static Task<T> Apply<T>(StoreFault fault, string operation, Func<Task<T>> forward, CancellationToken token) =>
+    protected Task<T> Apply<T>(StoreFault fault, string operation, Func<Task<T>> forward, CancellationToken token) =>
         fault switch
         {
             StoreFault.None => forward(),
+            StoreFault.Gated => GatedAsync(Volatile.Read(ref _gate).Task, forward, token),
             StoreFault.Throw => throw new ChaosException($"Chaos: store {operation} failed."),
             StoreFault.Faulted => Task.FromException<T>(new ChaosException($"Chaos: store {operation} failed.")),
             StoreFault.FaultedLater => FaultLaterAsync<T>(operation),
@@ -195,6 +210,29 @@ public class ChaosDistributedCache : IDistributedCache
             StoreFault.TimedOut => Task.FromException<T>(new OperationCanceledException($"Chaos: store {operation} timed out.")),
             _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
         };
+
+    /// <summary>A call on a key held by <see cref="HoldWrongType"/>: the error Redis gives, or null to go ahead.</summary>
+    protected Task<T>? WrongType<T>(string key, bool removes)
+    {
+        if (_wrongType.IsEmpty || !_wrongType.ContainsKey(key))
+        {
+            return null;
+        }
+
+        if (removes)
+        {
+            _wrongType.TryRemove(key, out _);
+            return null;
+        }
+
+        return Task.FromException<T>(new ChaosException("WRONGTYPE Operation against a key holding the wrong kind of value"));
+    }
+
+    private static async Task<T> GatedAsync<T>(Task gate, Func<Task<T>> forward, CancellationToken token)
+    {
+        await gate.WaitAsync(token).ConfigureAwait(false);
+        return await forward().ConfigureAwait(false);
+    }
 
     private static async Task<T> FaultLaterAsync<T>(string operation)
     {
@@ -230,7 +268,8 @@ public sealed class ChaosBufferDistributedCache : ChaosDistributedCache, IBuffer
     public ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
         CountRead();
-        return new ValueTask<bool>(Apply(ReadFault, $"read {key}", () => _buffered.TryGetAsync(key, destination, token).AsTask(), token));
+        return new ValueTask<bool>(WrongType<bool>(key, removes: false)
+            ?? Apply(ReadFault, $"read {key}", () => _buffered.TryGetAsync(key, destination, token).AsTask(), token));
     }
 
     public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options)
@@ -244,7 +283,7 @@ public sealed class ChaosBufferDistributedCache : ChaosDistributedCache, IBuffer
     public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         CountWrite();
-        return new ValueTask(Apply(WriteFault, $"write {key}", async () =>
+        return new ValueTask(WrongType<bool>(key, removes: false) ?? Apply(WriteFault, $"write {key}", async () =>
         {
             await _buffered.SetAsync(key, value, options, token).ConfigureAwait(false);
             WriteLog.Enqueue((key, options));
