@@ -60,4 +60,54 @@ public sealed class CacheFactoryContextTests
 
         Assert.Equal("product:1", seen);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task Fail_WithoutReason_ThrowsIntoTheCaller(string? reason)
+    {
+        using var h = new CacheHarness(InMemoryStores.Create());
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await h.Cache.GetOrCreateAsync("k", (ctx, _) =>
+        {
+            ctx.Fail(reason!);
+            return new ValueTask<int>(1);
+        }, cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task TryGetStaleValue_NoOlderValue_IsFalse()
+    {
+        using var h = new CacheHarness(InMemoryStores.Create());
+        var seen = (Has: true, Got: true, Value: -1);
+
+        await h.Cache.GetOrCreateAsync("k", (ctx, _) =>
+        {
+            var got = ctx.TryGetStaleValue<int>(out var stale);
+            seen = (ctx.HasStaleValue, got, stale);
+            return new ValueTask<int>(1);
+        }, cancellationToken: Ct);
+
+        Assert.Equal((false, false, 0), seen);
+    }
+
+    [Fact]
+    public async Task TryGetStaleValue_OtherType_IsFalse()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = new CacheHarness(InMemoryStores.Create(), timeProvider: time);
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), FailSafe = true };
+        await h.Cache.SetAsync("k", 5, options, Ct);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var seen = (Int: false, Text: true);
+
+        await h.Cache.GetOrCreateAsync("k", (ctx, ct) =>
+        {
+            seen = (ctx.TryGetStaleValue<int>(out _), ctx.TryGetStaleValue<string>(out _));
+            return new ValueTask<int>(6);
+        }, options, Ct);
+
+        Assert.Equal((true, false), seen);
+    }
 }

@@ -59,4 +59,16 @@ public sealed class CacheResultTests
         Assert.Equal("Hit(5)", new CacheResult<int>(5).ToString());
         Assert.Equal("Hit(5, stale)", new CacheResult<int>(5, isStale: true).ToString());
     }
+
+    [Fact]
+    public void Negative_IsAHitThatDiffersFromPlainHit()
+    {
+        var negative = new CacheResult<string?>(null, isNegative: true);
+
+        Assert.True(negative.HasValue);
+        Assert.True(negative.IsNegative);
+        Assert.NotEqual(new CacheResult<string?>(null), negative);
+        Assert.Equal("Hit(, negative)", negative.ToString());
+        Assert.Equal("Hit(1, stale, negative)", new CacheResult<int>(1, isStale: true, isNegative: true).ToString());
+    }
 }

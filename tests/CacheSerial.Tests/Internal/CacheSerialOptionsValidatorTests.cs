@@ -22,6 +22,59 @@ public sealed class CacheSerialOptionsValidatorTests
         Assert.Equal(1024 * 1024, options.MaximumPayloadBytes);
         Assert.Equal(TimeSpan.FromMinutes(5), options.DefaultEntryOptions.Expiration);
         Assert.Equal(DeserializationFailureBehavior.TreatAsMiss, options.OnDeserializationFailure);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.DistributedCacheTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.CircuitBreakerDuration);
+        Assert.Equal(5, options.CircuitBreakerFailureThreshold);
+    }
+
+    public static TheoryData<TimeSpan, bool> StoreTimeouts => new()
+    {
+        { TimeSpan.FromMilliseconds(1), true },
+        { Timeout.InfiniteTimeSpan, true },
+        { TimeSpan.Zero, false },
+        { TimeSpan.FromSeconds(-2), false },
+        { TimeSpan.FromDays(30), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(StoreTimeouts))]
+    public void DistributedCacheTimeout_PositiveOrInfinite(TimeSpan timeout, bool valid)
+    {
+        var result = _validator.Validate("c", new CacheSerialOptions { DistributedCacheTimeout = timeout });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("DistributedCacheTimeout", Assert.Single(result.Failures!), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 1, true)]
+    [InlineData(5, 1, true)]
+    [InlineData(-1, 1, false)]
+    [InlineData(5, 0, false)]
+    public void CircuitBreaker_DurationNotNegativeThresholdAtLeastOne(int seconds, int threshold, bool valid)
+    {
+        var options = new CacheSerialOptions
+        {
+            CircuitBreakerDuration = TimeSpan.FromSeconds(seconds),
+            CircuitBreakerFailureThreshold = threshold,
+        };
+
+        Assert.Equal(valid, _validator.Validate("c", options).Succeeded);
+    }
+
+    [Fact]
+    public void DefaultEntryOptions_InvalidResilienceMember_NamesIt()
+    {
+        var options = new CacheSerialOptions
+        {
+            DefaultEntryOptions = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), EagerRefreshThreshold = 1.5 },
+        };
+
+        var failure = Assert.Single(_validator.Validate("c", options).Failures!);
+        Assert.Contains("EagerRefreshThreshold", failure, StringComparison.Ordinal);
     }
 
     [Theory]

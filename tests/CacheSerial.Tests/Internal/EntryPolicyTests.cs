@@ -91,6 +91,16 @@ public sealed class EntryPolicyTests
         new CacheEntryOptions { SlidingExpiration = TimeSpan.Zero },
         new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(-5) },
         new CacheEntryOptions { Flags = (CacheEntryFlags)4 },
+        new CacheEntryOptions { Jitter = TimeSpan.FromTicks(-1) },
+        new CacheEntryOptions { FailSafeMaxDuration = TimeSpan.Zero },
+        new CacheEntryOptions { FailSafeThrottleDuration = TimeSpan.Zero },
+        new CacheEntryOptions { FactorySoftTimeout = TimeSpan.Zero },
+        new CacheEntryOptions { FactoryHardTimeout = TimeSpan.FromSeconds(-1) },
+        new CacheEntryOptions { FactorySoftTimeout = TimeSpan.FromSeconds(2), FactoryHardTimeout = TimeSpan.FromSeconds(2) },
+        new CacheEntryOptions { EagerRefreshThreshold = 0 },
+        new CacheEntryOptions { EagerRefreshThreshold = 1 },
+        new CacheEntryOptions { EagerRefreshThreshold = double.NaN },
+        new CacheEntryOptions { NegativeExpiration = TimeSpan.Zero },
     };
 
     [Theory]
@@ -264,4 +274,105 @@ public sealed class EntryPolicyTests
         EntryPolicy.Create(
             new CacheEntryOptions { Expiration = expiration, AbsoluteExpiration = absolute, SlidingExpiration = sliding },
             new CacheEntryOptions { Expiration = TimeSpan.FromHours(1) });
+
+    [Fact]
+    public void Resolve_ResilienceMembers_InheritedOneByOne()
+    {
+        var defaults = new CacheEntryOptions
+        {
+            Expiration = TimeSpan.FromMinutes(1),
+            FailSafe = true,
+            FailSafeMaxDuration = TimeSpan.FromHours(2),
+            FactoryHardTimeout = TimeSpan.FromSeconds(3),
+            Jitter = TimeSpan.FromSeconds(4),
+        };
+
+        var policy = EntryPolicy.Create(new CacheEntryOptions { FailSafeMaxDuration = TimeSpan.FromMinutes(10), EagerRefreshThreshold = 0.9 }, defaults);
+
+        Assert.True(policy.FailSafe);
+        Assert.Equal(TimeSpan.FromMinutes(10), policy.FailSafeMaxDuration);
+        Assert.Equal(CacheEntryOptions.DefaultFailSafeThrottleDuration, policy.FailSafeThrottleDuration);
+        Assert.Equal(TimeSpan.FromSeconds(3), policy.FactoryHardTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), policy.Jitter);
+        Assert.Equal(0.9, policy.EagerRefreshThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(1), policy.Expiration);
+    }
+
+    [Fact]
+    public void Resolve_InheritedSoftTimeoutNotBelowCallHardTimeout_IsDropped()
+    {
+        var defaults = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), FactorySoftTimeout = TimeSpan.FromSeconds(5) };
+
+        var policy = EntryPolicy.Create(new CacheEntryOptions { FactoryHardTimeout = TimeSpan.FromSeconds(2) }, defaults);
+
+        Assert.Null(policy.FactorySoftTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), policy.FactoryHardTimeout);
+    }
+
+    [Fact]
+    public void Resolver_SameOptionsInstance_ResolvedOnce()
+    {
+        var resolver = new EntryPolicyResolver(Defaults);
+        var call = new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(9) };
+
+        Assert.Same(resolver.Resolve(call), resolver.Resolve(call));
+        Assert.Same(resolver.Default, resolver.Resolve(null));
+        Assert.NotSame(resolver.Resolve(call), resolver.Resolve(call with { }));
+    }
+
+    [Fact]
+    public void TryGetLifetime_FailSafe_StoreKeepsEntryForMaxDurationPastLogicalExpiry()
+    {
+        var policy = EntryPolicy.Create(
+            new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(90), FailSafe = true, FailSafeMaxDuration = TimeSpan.FromMinutes(10) }, Defaults);
+
+        Assert.True(policy.TryGetLifetime(Now, out var expiresAtMs, out var store));
+
+        Assert.Equal(Now.ToUnixTimeMilliseconds() + 90_000, expiresAtMs);
+        Assert.Equal(TimeSpan.FromSeconds(690), store.AbsoluteExpirationRelativeToNow);
+    }
+
+    [Fact]
+    public void TryGetLifetime_Jitter_LengthensLifetimeWithinBoundAndVaries()
+    {
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), Jitter = TimeSpan.FromSeconds(30) }, Defaults);
+        var seen = new HashSet<long>();
+
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.True(policy.TryGetLifetime(Now, out var expiresAtMs, out var store));
+            var lifetime = expiresAtMs - Now.ToUnixTimeMilliseconds();
+            Assert.InRange(lifetime, 60_000, 90_000);
+            Assert.InRange(store.AbsoluteExpirationRelativeToNow!.Value, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(90));
+            seen.Add(expiresAtMs);
+        }
+
+        Assert.True(seen.Count > 10, $"only {seen.Count} distinct expiries in 200 writes");
+    }
+
+    [Fact]
+    public void With_NegativeResult_TakesNegativeExpiration()
+    {
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromHours(1), NegativeExpiration = TimeSpan.FromSeconds(20) }, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
+        context.IsNegative = true;
+
+        var final = policy.With(context);
+
+        Assert.True(final.IsNegative);
+        Assert.Equal(TimeSpan.FromSeconds(20), final.Expiration);
+        Assert.Null(final.SlidingExpiration);
+    }
+
+    [Fact]
+    public void With_FactoryTurnsFailSafeOff_StoreKeepsOnlyLogicalLifetime()
+    {
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(30), FailSafe = true }, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
+        context.FailSafe = false;
+
+        Assert.True(policy.With(context).TryGetLifetime(Now, out _, out var store));
+
+        Assert.Equal(TimeSpan.FromSeconds(30), store.AbsoluteExpirationRelativeToNow);
+    }
 }
