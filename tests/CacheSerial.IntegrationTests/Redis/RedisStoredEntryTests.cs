@@ -45,18 +45,23 @@ public sealed class RedisStoredEntryTests(RedisFixture redis) : RedisTestBase(re
     }
 
     [Fact]
-    public async Task GetOrCreateAsync_KeyHoldsAPlainRedisString_ReturnsFactoryValue()
+    public async Task GetOrCreateAsync_KeyHoldsAPlainRedisString_MissThenReplaced()
     {
-        using var h = CreateHarness();
-        // Not a RedisCache hash at all: RedisCache's reads and writes fail with WRONGTYPE, which must stay a miss.
+        using var h = CreateHarness(o => o.CircuitBreakerFailureThreshold = 1);
+        // Not a RedisCache hash at all: RedisCache's reads and writes fail with WRONGTYPE. The read is a miss; the write
+        // deletes the foreign key and retries; neither counts against the store's health.
         await Database.StringSetAsync(RawKey(h, "k"), "set by redis-cli");
 
         var read = await h.Cache.TryGetAsync<Sample>("k", cancellationToken: Ct);
         var value = await h.Cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(new Sample("fresh", 1)), cancellationToken: Ct);
+        var after = await h.Cache.TryGetAsync<Sample>("k", cancellationToken: Ct);
 
         Assert.False(read.HasValue);
         Assert.Equal(new Sample("fresh", 1), value);
-        Assert.Contains(h.Logs.Collector.GetSnapshot(), r => r.Id.Name == "StoreReadFailed");
+        Assert.Equal(new Sample("fresh", 1), after.Value);
+        Assert.NotEmpty(h.LogRecords(1007));
+        Assert.Single(h.LogRecords(1008));
+        Assert.Empty(h.LogRecords(1101));
         await Database.KeyDeleteAsync(RawKey(h, "k"));
     }
 }
