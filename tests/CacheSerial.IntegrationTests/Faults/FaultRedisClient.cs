@@ -84,6 +84,44 @@ public sealed class FaultRedisClient : IAsyncDisposable
     /// <summary>Another RedisCache over the same connection (e.g. another instance name).</summary>
     public IDistributedCache CreateCache(string? instanceName) => RedisFixture.CreateCacheOver(_connection, instanceName);
 
+    /// <summary>
+    /// PINGs until the server answers through this connection's reconnects (how a test waits for recovery after a
+    /// fault); throws <see cref="TimeoutException"/> after <paramref name="bound"/>, an upper bound, not an expectation.
+    /// </summary>
+    public async Task PingUntilAnsweredAsync(TimeSpan bound, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(bound);
+        Exception? last = null;
+        while (true)
+        {
+            try
+            {
+                await Database.PingAsync().WaitAsync(limit.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                last = ex;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(100, limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        throw new TimeoutException($"No PING answer through {Connection.ClientName} within {bound}; last error: {last?.Message ?? "none"}", last);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
