@@ -98,7 +98,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     /// <summary>Connections accepted since start (including those reset on accept).</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
-    /// <summary>Connections currently open through the proxy.</summary>
+    /// <summary>Connections currently relayed; an aborted one leaves this count once its relay task has ended.</summary>
     public int OpenConnections => _connections.Count;
 
     /// <summary>Bytes forwarded from clients to the target.</summary>
