@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using CacheSerial.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
@@ -104,12 +105,28 @@ public sealed class RedisProcessTests
     {
         await using var primary = await RedisProcess.StartAsync(cancellationToken: Ct);
         await using var replica = await RedisProcess.StartAsync(
-            ["--replicaof", primary.Host, primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--replica-read-only", "yes"], Ct);
+            ["--replicaof", primary.Host, primary.Port.ToString(CultureInfo.InvariantCulture), "--replica-read-only", "yes"], Ct);
 
         var role = (RedisResult[])(await replica.ExecuteAsync("ROLE"))!;
         var error = await Assert.ThrowsAsync<RedisServerException>(() => replica.ExecuteAsync("SET", "written-on-replica", "v"));
 
         Assert.Equal("slave", (string?)role[0]);
+        Assert.StartsWith("READONLY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetAsync_ConnectedPrimaryDemotedToReplica_ThrowsReadOnly()
+    {
+        // A client connected to a replica from the start never sends it a write (StackExchange.Redis routes writes to
+        // primaries and throws RedisConnectionException itself); READONLY reaches RedisCache when its primary is demoted.
+        await using var redis = await RedisProcess.StartAsync(cancellationToken: Ct);
+        await using var newPrimary = await RedisProcess.StartAsync(cancellationToken: Ct);
+        await using var client = await FaultRedisClient.ConnectAsync(redis);
+        await client.Cache.SetAsync("before-demotion", [1], new(), Ct);
+
+        await redis.ExecuteAsync("REPLICAOF", newPrimary.Host, newPrimary.Port.ToString(CultureInfo.InvariantCulture));
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => client.Cache.SetAsync("after-demotion", [1], new(), Ct));
         Assert.StartsWith("READONLY", error.Message, StringComparison.Ordinal);
     }
 
