@@ -133,22 +133,15 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         await _modeChange.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
             var previous = Mode;
             if (previous == mode)
             {
                 return;
             }
 
-            if (previous == ProxyMode.Refuse)
-            {
-                var listener = await ListenAgainAsync(cancellationToken).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    _listener = listener;
-                }
-
-                Track(AcceptLoopAsync(listener));
-            }
+            // Bound before the mode changes (a failure leaves the proxy refusing); accepting starts after it changes.
+            var listener = previous == ProxyMode.Refuse ? await ListenAgainAsync(cancellationToken).ConfigureAwait(false) : null;
 
             TaskCompletionSource changed;
             lock (_gate)
@@ -156,9 +149,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 _mode = mode;
                 changed = _modeChanged;
                 _modeChanged = NewSignal();
+                _listener ??= listener;
             }
 
             changed.TrySetResult(); // wakes pumps held by a blackhole: they look at the new mode
+            if (listener is not null)
+            {
+                Track(AcceptLoopAsync(listener));
+            }
 
             if (mode is ProxyMode.Reset or ProxyMode.Refuse)
             {
@@ -170,14 +168,14 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
             if (mode == ProxyMode.Refuse)
             {
-                Socket? listener;
+                Socket? closing;
                 lock (_gate)
                 {
-                    listener = _listener;
+                    closing = _listener;
                     _listener = null;
                 }
 
-                listener?.Dispose(); // its accept loop ends; the kernel now refuses connects to the port
+                closing?.Dispose(); // its accept loop ends; the kernel now refuses connects to the port
             }
         }
         finally
@@ -194,7 +192,17 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             return;
         }
 
-        await _disposed.CancelAsync().ConfigureAwait(false);
+        // Not while a mode change is binding a listener; one waiting after this sees the proxy disposed.
+        await _modeChange.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _disposed.CancelAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _modeChange.Release();
+        }
+
         Socket? listener;
         lock (_gate)
         {
@@ -211,8 +219,6 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
         // Every tracked task catches its own exceptions; this only waits for them to end.
         await Task.WhenAll(_tasks.Keys).ConfigureAwait(false);
-        _disposed.Dispose();
-        _modeChange.Dispose();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -268,7 +274,16 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         {
             while (true)
             {
-                var client = await listener.AcceptAsync(_disposed.Token).ConfigureAwait(false);
+                Socket client;
+                try
+                {
+                    client = await listener.AcceptAsync(_disposed.Token).ConfigureAwait(false);
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+                {
+                    continue; // that client gave up before it was accepted; keep listening
+                }
+
                 Interlocked.Increment(ref _connectionsAccepted);
                 var mode = Mode;
                 if (mode is ProxyMode.Reset or ProxyMode.Refuse)

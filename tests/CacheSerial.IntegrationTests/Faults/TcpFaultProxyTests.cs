@@ -114,6 +114,23 @@ public sealed class TcpFaultProxyTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task SetModeAsync_RefuseThenBlackhole_AcceptsButHoldsUntilPass()
+    {
+        await using var proxy = StartProxy();
+        await proxy.SetModeAsync(ProxyMode.Refuse, Ct);
+
+        await proxy.SetModeAsync(ProxyMode.Blackhole, Ct);
+        await using var connection = await RespConnection.ConnectAsync(proxy.Host, proxy.Port, Ct);
+        var held = connection.PingAsync(Ct);
+        Assert.False(await LoopbackProbe.PingAsync(proxy.Host, proxy.Port, NoAnswerProbe, Ct));
+        Assert.False(held.IsCompleted, "a PING was answered through a blackhole");
+
+        await proxy.SetModeAsync(ProxyMode.Pass, Ct);
+
+        Assert.True(await held.WaitAsync(Bound, Ct), "the held PING was not delivered after the blackhole ended");
+    }
+
+    [Fact]
     public async Task SetAndGet_Latency_ForwardsEveryByte()
     {
         await using var proxy = StartProxy();
