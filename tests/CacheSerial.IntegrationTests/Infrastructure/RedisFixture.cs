@@ -68,15 +68,18 @@ public sealed class RedisFixture : IAsyncLifetime
     /// A new <see cref="RedisCache"/> over the shared connection. Typed as <see cref="IDistributedCache"/> on purpose:
     /// disposing a RedisCache closes its connection, which here is the shared one; the fixture closes it at the end.
     /// </summary>
-    public IDistributedCache CreateCache(string? instanceName = DefaultInstanceName)
-    {
-        var connection = Connection;
-        return new RedisCache(Options.Create(new RedisCacheOptions
+    public IDistributedCache CreateCache(string? instanceName = DefaultInstanceName) => CreateCacheOver(Connection, instanceName);
+
+    /// <summary>
+    /// A new <see cref="RedisCache"/> over <paramref name="connection"/>, which stays the caller's to close (the cache is
+    /// typed as <see cref="IDistributedCache"/> so nobody disposes it, which would close the connection).
+    /// </summary>
+    public static IDistributedCache CreateCacheOver(IConnectionMultiplexer connection, string? instanceName = DefaultInstanceName) =>
+        new RedisCache(Options.Create(new RedisCacheOptions
         {
             InstanceName = instanceName,
-            ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(connection),
+            ConnectionMultiplexerFactory = () => Task.FromResult(connection),
         }));
-    }
 
     /// <summary>The raw Redis key RedisCache uses for a CacheSerial store key (see CacheHarness.StoreKey).</summary>
     public static RedisKey RawKey(string storeKey, string? instanceName = DefaultInstanceName) => (instanceName ?? string.Empty) + storeKey;

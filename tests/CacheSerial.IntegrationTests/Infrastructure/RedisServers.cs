@@ -110,44 +110,10 @@ internal sealed class ChildProcessRedisServer : IRedisServer
             var port = LoopbackProbe.FreePort();
             var directory = Directory.CreateTempSubdirectory("cacheserial-redis-").FullName;
             var output = new BoundedLog();
-            var info = new ProcessStartInfo(executable)
+            var process = Launch(executable, port, directory, [], output);
+            if (await WaitUntilAnswersAsync(process, port, TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false))
             {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = false,
-                WorkingDirectory = directory,
-            };
-            foreach (var argument in new[]
-                     {
-                         "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                         "--bind", "127.0.0.1",
-                         "--save", string.Empty,
-                         "--appendonly", "no",
-                         "--daemonize", "no",
-                         "--protected-mode", "yes",
-                         "--dir", directory,
-                     })
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            var process = new Process { StartInfo = info };
-            process.OutputDataReceived += (_, e) => output.Add(e.Data);
-            process.ErrorDataReceived += (_, e) => output.Add(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(20) && !process.HasExited)
-            {
-                if (await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
-                {
-                    return new ChildProcessRedisServer(process, directory, port);
-                }
-
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                return new ChildProcessRedisServer(process, directory, port);
             }
 
             failures.Add($"attempt {attempt} on port {port}: " + (process.HasExited
@@ -160,6 +126,60 @@ internal sealed class ChildProcessRedisServer : IRedisServer
         throw new InvalidOperationException($"redis-server ({executable}) did not start: " + string.Join(" | ", failures));
     }
 
+    /// <summary>
+    /// Starts <c>redis-server</c> on 127.0.0.1:<paramref name="port"/> with persistence off, its files in
+    /// <paramref name="directory"/>, then <paramref name="extraArguments"/> (later options override earlier ones).
+    /// </summary>
+    internal static Process Launch(string executable, int port, string directory, IEnumerable<string> extraArguments, BoundedLog output)
+    {
+        var info = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--bind", "127.0.0.1",
+                     "--save", string.Empty,
+                     "--appendonly", "no",
+                     "--daemonize", "no",
+                     "--protected-mode", "yes",
+                     "--dir", directory,
+                 }.Concat(extraArguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>True once the child answers PING on <paramref name="port"/>; false when it exits or <paramref name="limit"/> passes.</summary>
+    internal static async Task<bool> WaitUntilAnswersAsync(Process process, int port, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < limit && !process.HasExited)
+        {
+            if (await LoopbackProbe.PingAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
     public ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
@@ -170,7 +190,8 @@ internal sealed class ChildProcessRedisServer : IRedisServer
 
     private void OnProcessExit(object? sender, EventArgs e) => Stop(_process);
 
-    private static void Stop(Process process)
+    /// <summary>Kills the child (SIGKILL on Unix), waits for its exit and disposes the <see cref="Process"/>.</summary>
+    internal static void Stop(Process process)
     {
         try
         {
@@ -190,7 +211,7 @@ internal sealed class ChildProcessRedisServer : IRedisServer
         }
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {
@@ -201,38 +222,6 @@ internal sealed class ChildProcessRedisServer : IRedisServer
         }
         catch (UnauthorizedAccessException)
         {
-        }
-    }
-
-    /// <summary>The last lines a child printed, for an error message.</summary>
-    private sealed class BoundedLog
-    {
-        private readonly Queue<string> _lines = new();
-        private readonly Lock _gate = new();
-
-        public void Add(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                _lines.Enqueue(line);
-                while (_lines.Count > 20)
-                {
-                    _lines.Dequeue();
-                }
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_gate)
-            {
-                return _lines.Count == 0 ? "(none)" : string.Join(" / ", _lines);
-            }
         }
     }
 }
