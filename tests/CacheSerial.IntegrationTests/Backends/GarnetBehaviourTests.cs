@@ -52,6 +52,11 @@ public sealed class GarnetStampedeBehaviourTests(GarnetFixture garnet) : Stamped
     protected override IDistributedCache Store => garnet.Cache;
 }
 
+public sealed class GarnetStoreLifetimeBehaviourTests(GarnetFixture garnet) : StoreLifetimeBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
 // Every codec's round trip through the cache on this backend.
 public sealed class GarnetSystemTextJsonRoundTripTests(GarnetFixture garnet) : CodecRoundTripTests
 {

@@ -52,6 +52,11 @@ public sealed class SqliteStampedeBehaviourTests(SqliteFixture sqlite) : Stamped
     protected override IDistributedCache Store => sqlite.Cache;
 }
 
+public sealed class SqliteStoreLifetimeBehaviourTests(SqliteFixture sqlite) : StoreLifetimeBehaviourTests
+{
+    protected override IDistributedCache Store => sqlite.Cache;
+}
+
 // Every codec's round trip through the cache on this backend.
 public sealed class SqliteSystemTextJsonRoundTripTests(SqliteFixture sqlite) : CodecRoundTripTests
 {

@@ -13,7 +13,8 @@ namespace CacheSerial.TestSupport.Behaviour;
 /// <see cref="ExpirationBehaviourTests"/> (relative, absolute, sub-second), <see cref="SlidingExpirationBehaviourTests"/>,
 /// <see cref="EnvelopeTamperingBehaviourTests"/>, <see cref="KeyBehaviourTests"/>, <see cref="PayloadLimitBehaviourTests"/>,
 /// <see cref="StoreFailureBehaviourTests"/> (through <see cref="Fakes.ChaosDistributedCache"/>),
-/// <see cref="LogPrivacyBehaviourTests"/> and <see cref="StampedeBehaviourTests"/>. The codec round trips are
+/// <see cref="LogPrivacyBehaviourTests"/>, <see cref="StampedeBehaviourTests"/> and <see cref="StoreLifetimeBehaviourTests"/>
+/// (what the store does with the physical lifetime, read below the envelope). The codec round trips are
 /// <see cref="Codecs.CodecRoundTripTests"/> (override <c>Codec</c>, and <c>CreateStore</c> for another store).
 /// </remarks>
 public abstract class BehaviourTestBase
