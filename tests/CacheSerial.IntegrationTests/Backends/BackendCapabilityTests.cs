@@ -1,5 +1,7 @@
 using CacheSerial.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace CacheSerial.IntegrationTests.Backends;
 
@@ -9,6 +11,10 @@ namespace CacheSerial.IntegrationTests.Backends;
 /// </summary>
 public sealed class BackendCapabilityTests(RedisFixture redis, GarnetFixture garnet, SqliteFixture sqlite)
 {
+    [Fact]
+    public void MemoryDistributedCache_IsNotBufferDistributedCache() =>
+        Assert.False(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())) is IBufferDistributedCache);
+
     [Fact]
     public void RedisCache_OnRedis_IsBufferDistributedCache() => Assert.IsAssignableFrom<IBufferDistributedCache>(redis.Cache);
 

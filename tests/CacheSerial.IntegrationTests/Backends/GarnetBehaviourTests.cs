@@ -57,6 +57,11 @@ public sealed class GarnetStoreLifetimeBehaviourTests(GarnetFixture garnet) : St
     protected override IDistributedCache Store => garnet.Cache;
 }
 
+public sealed class GarnetStoreSlidingCapBehaviourTests(GarnetFixture garnet) : StoreSlidingCapBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
 // Every codec's round trip through the cache on this backend.
 public sealed class GarnetSystemTextJsonRoundTripTests(GarnetFixture garnet) : CodecRoundTripTests
 {

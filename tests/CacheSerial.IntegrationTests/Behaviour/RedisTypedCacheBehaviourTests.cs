@@ -57,6 +57,11 @@ public sealed class RedisStoreLifetimeBehaviourTests(RedisFixture redis) : Store
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisStoreSlidingCapBehaviourTests(RedisFixture redis) : StoreSlidingCapBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 // Every codec's round trip through the cache on real Redis.
 public sealed class RedisSystemTextJsonRoundTripTests(RedisFixture redis) : CodecRoundTripTests
 {
