@@ -156,7 +156,8 @@ def parse_envelope(data, logical, codec, type_identity=None, schema_version=None
     created, expires, length = struct.unpack_from("<qqI", data, p + 28)
     payload_offset = p + 48
     if length != body_length - payload_offset or (flags & FLAG_NULL and length != 0):
-        raise rejected(f"length mismatch: the header says {length} payload bytes, {body_length - payload_offset} are present")
+        present = body_length - payload_offset
+        raise rejected(f"length mismatch: the header says {length} payload bytes, {present} are present")
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     if expires != 0 and now_ms >= expires:
         raise rejected(f"expired at {to_utc_iso(expires)} (now {to_utc_iso(now_ms)})")
@@ -180,11 +181,13 @@ def main(argv):
     parser.add_argument("--prefix", default="", help="CacheSerialOptions.KeyPrefix (default: none)")
     parser.add_argument("--instance-name", default="", help="RedisCacheOptions.InstanceName (default: none)")
     parser.add_argument("--codec", default="stj", help="expected codec name; the payload must be JSON (default: stj)")
-    parser.add_argument("--type", dest="type_identity", help="check the type fingerprint against this type identity, e.g. MyApp.Product")
+    parser.add_argument("--type", dest="type_identity",
+                        help="check the type fingerprint against this type identity, e.g. MyApp.Product")
     parser.add_argument("--schema-version", type=int, help="check the schema version")
     parser.add_argument("--max-key-length", type=int, default=DEFAULT_MAXIMUM_KEY_LENGTH,
                         help=f"CacheSerialOptions.MaximumKeyLength (default: {DEFAULT_MAXIMUM_KEY_LENGTH})")
-    parser.add_argument("--metadata", action="store_true", help="print a JSON object with the envelope's fields and the value")
+    parser.add_argument("--metadata", action="store_true",
+                        help="print a JSON object with the envelope's fields and the value")
     parser.add_argument("--timeout", type=float, default=10.0, help="socket timeout in seconds (default: 10)")
     arguments = parser.parse_args(argv)
 
