@@ -62,6 +62,16 @@ public sealed class RedisStampedeBehaviourTests(RedisFixture redis) : StampedeBe
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisStoreLifetimeBehaviourTests(RedisFixture redis) : StoreLifetimeBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
+public sealed class RedisStoreSlidingCapBehaviourTests(RedisFixture redis) : StoreSlidingCapBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 // Every codec's round trip through the cache on real Redis.
 public sealed class RedisSystemTextJsonRoundTripTests(RedisFixture redis) : CodecRoundTripTests
 {

@@ -6,7 +6,7 @@ namespace CacheSerial.IntegrationTests.Faults;
 
 /// <summary>
 /// A StackExchange.Redis connection of its own, configured for fault tests, and RedisCache instances over it (built as the
-/// fixture builds them: <see cref="RedisFixture.CreateCacheOver"/>). The connection tolerates a server that is down at
+/// fixture builds them: <see cref="RedisConnections.CreateCache"/>). The connection tolerates a server that is down at
 /// start (AbortOnConnectFail off), gives up on a command after a few seconds, and retries connecting every half second,
 /// so a client in front of a restarted server or a proxy back in Pass reconnects within seconds. Disposing closes it.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class FaultRedisClient : IAsyncDisposable
     private FaultRedisClient(ConnectionMultiplexer connection, string? instanceName)
     {
         _connection = connection;
-        Cache = RedisFixture.CreateCacheOver(connection, instanceName);
+        Cache = RedisConnections.CreateCache(connection, instanceName);
     }
 
     /// <summary>The connection (do not close it: <see cref="DisposeAsync"/> does).</summary>
@@ -82,7 +82,7 @@ public sealed class FaultRedisClient : IAsyncDisposable
         ConnectAsync(redis.Host, redis.Port, instanceName, configure);
 
     /// <summary>Another RedisCache over the same connection (e.g. another instance name).</summary>
-    public IDistributedCache CreateCache(string? instanceName) => RedisFixture.CreateCacheOver(_connection, instanceName);
+    public IDistributedCache CreateCache(string? instanceName) => RedisConnections.CreateCache(_connection, instanceName);
 
     /// <summary>
     /// PINGs until the server answers through this connection's reconnects (how a test waits for recovery after a

@@ -1,7 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace CacheSerial.IntegrationTests.Infrastructure;
@@ -64,22 +62,9 @@ public sealed class RedisFixture : IAsyncLifetime
 
     private IRedisServer Server => _server ?? throw NotStarted();
 
-    /// <summary>
-    /// A new <see cref="RedisCache"/> over the shared connection. Typed as <see cref="IDistributedCache"/> on purpose:
-    /// disposing a RedisCache closes its connection, which here is the shared one; the fixture closes it at the end.
-    /// </summary>
-    public IDistributedCache CreateCache(string? instanceName = DefaultInstanceName) => CreateCacheOver(Connection, instanceName);
-
-    /// <summary>
-    /// A new <see cref="RedisCache"/> over <paramref name="connection"/>, which stays the caller's to close (the cache is
-    /// typed as <see cref="IDistributedCache"/> so nobody disposes it, which would close the connection).
-    /// </summary>
-    public static IDistributedCache CreateCacheOver(IConnectionMultiplexer connection, string? instanceName = DefaultInstanceName) =>
-        new RedisCache(Options.Create(new RedisCacheOptions
-        {
-            InstanceName = instanceName,
-            ConnectionMultiplexerFactory = () => Task.FromResult(connection),
-        }));
+    /// <summary>A new RedisCache over the shared connection (see <see cref="RedisConnections.CreateCache"/>).</summary>
+    public IDistributedCache CreateCache(string? instanceName = DefaultInstanceName) =>
+        RedisConnections.CreateCache(Connection, instanceName);
 
     /// <summary>The raw Redis key RedisCache uses for a CacheSerial store key (see CacheHarness.StoreKey).</summary>
     public static RedisKey RawKey(string storeKey, string? instanceName = DefaultInstanceName) => (instanceName ?? string.Empty) + storeKey;
@@ -91,17 +76,7 @@ public sealed class RedisFixture : IAsyncLifetime
         _server = await ChooseServerAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var options = new ConfigurationOptions
-            {
-                EndPoints = { { _server.Host, _server.Port } },
-                ClientName = "cacheserial-integration-tests",
-                ConnectTimeout = 10_000,
-                SyncTimeout = 10_000,
-                AsyncTimeout = 10_000,
-                AbortOnConnectFail = true,
-                AllowAdmin = true, // INFO; the tests never flush or reconfigure the server
-            };
-            _connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            _connection = await RedisConnections.ConnectAsync(_server.Host, _server.Port, "cacheserial-integration-tests").ConfigureAwait(false);
             ServerInfo = await ReadInfoAsync(_connection.GetServer(_server.Host, _server.Port)).ConfigureAwait(false);
             var product = ServerInfo.TryGetValue("garnet_version", out var garnet)
                 ? $"Garnet {garnet}"
@@ -130,8 +105,7 @@ public sealed class RedisFixture : IAsyncLifetime
         // RedisCache instances are not disposed: they share this connection, closed once here.
         if (_connection is not null)
         {
-            await _connection.CloseAsync().ConfigureAwait(false);
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await RedisConnections.CloseAsync(_connection).ConfigureAwait(false);
             _connection = null;
         }
 

@@ -14,7 +14,9 @@ namespace CacheSerial.TestSupport.Behaviour;
 /// <see cref="EnvelopeTamperingBehaviourTests"/>, <see cref="KeyBehaviourTests"/>, <see cref="PayloadLimitBehaviourTests"/>,
 /// <see cref="StoreFailureBehaviourTests"/> (through <see cref="Fakes.ChaosDistributedCache"/>),
 /// <see cref="LogPrivacyBehaviourTests"/>, <see cref="StampedeBehaviourTests"/>, <see cref="FailSafeBehaviourTests"/>
-/// (fail-safe, factory timeouts, eager refresh) and <see cref="AdaptiveCachingBehaviourTests"/>. The codec round trips are
+/// (fail-safe, factory timeouts, eager refresh), <see cref="AdaptiveCachingBehaviourTests"/> and
+/// <see cref="StoreLifetimeBehaviourTests"/> (what the store does with the physical lifetime, read below the envelope).
+/// The codec round trips are
 /// <see cref="Codecs.CodecRoundTripTests"/> (override <c>Codec</c>, and <c>CreateStore</c> for another store).
 /// </remarks>
 public abstract class BehaviourTestBase

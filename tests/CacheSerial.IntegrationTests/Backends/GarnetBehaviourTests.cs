@@ -1,0 +1,88 @@
+using CacheSerial.IntegrationTests.Infrastructure;
+using CacheSerial.MessagePack;
+using CacheSerial.TestSupport.Behaviour;
+using CacheSerial.TestSupport.Codecs;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace CacheSerial.IntegrationTests.Backends;
+
+// The shared behaviour suites on RedisCache over an in-process Garnet server. One line per suite.
+public sealed class GarnetTypedCacheBehaviourTests(GarnetFixture garnet) : TypedCacheBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetExpirationBehaviourTests(GarnetFixture garnet) : ExpirationBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetSlidingExpirationBehaviourTests(GarnetFixture garnet) : SlidingExpirationBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetEnvelopeTamperingBehaviourTests(GarnetFixture garnet) : EnvelopeTamperingBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetKeyBehaviourTests(GarnetFixture garnet) : KeyBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetPayloadLimitBehaviourTests(GarnetFixture garnet) : PayloadLimitBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetStoreFailureBehaviourTests(GarnetFixture garnet) : StoreFailureBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetLogPrivacyBehaviourTests(GarnetFixture garnet) : LogPrivacyBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetStampedeBehaviourTests(GarnetFixture garnet) : StampedeBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetFailSafeBehaviourTests(GarnetFixture garnet) : FailSafeBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetAdaptiveCachingBehaviourTests(GarnetFixture garnet) : AdaptiveCachingBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetStoreLifetimeBehaviourTests(GarnetFixture garnet) : StoreLifetimeBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+public sealed class GarnetStoreSlidingCapBehaviourTests(GarnetFixture garnet) : StoreSlidingCapBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+// Every codec's round trip through the cache on this backend.
+public sealed class GarnetSystemTextJsonRoundTripTests(GarnetFixture garnet) : CodecRoundTripTests
+{
+    protected override ICacheCodec Codec => SystemTextJsonCodec.Default;
+
+    protected override IDistributedCache CreateStore() => garnet.Cache;
+}
+
+public sealed class GarnetMessagePackRoundTripTests(GarnetFixture garnet) : CodecRoundTripTests
+{
+    protected override ICacheCodec Codec => MessagePackCodec.Default;
+
+    protected override IDistributedCache CreateStore() => garnet.Cache;
+}
