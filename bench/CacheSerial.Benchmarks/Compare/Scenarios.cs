@@ -37,7 +37,7 @@ internal abstract class Scenario
 }
 
 /// <summary>Keys and the expected value every contender was seeded with.</summary>
-internal static class Workload
+public static class Workload
 {
     public const string HitKey = "hit:product:1";
 
