@@ -88,7 +88,8 @@ internal sealed class HitThroughputScenario(CompareSettings settings) : Scenario
     public override IReadOnlyList<MetricTable> CreateTables(CompareSettings s) =>
     [
         new(MetricIds.HitThroughput, $"b. Hit throughput, {s.ThroughputCallers} concurrent callers", "ops/s", lowerIsBetter: false,
-            $"{s.ThroughputCallers} callers loop on hits of one key for {s.ThroughputDuration.TotalSeconds:0.##} s per round, all over the one shared multiplexer."),
+            $"{s.ThroughputCallers} callers loop on hits of one key for {s.ThroughputDuration.TotalSeconds:0.##} s per round, all over the one shared multiplexer. " +
+            "A stack that lets concurrent calls of one key share one fetch issues fewer Redis reads than calls here, which one hot key favours."),
     ];
 
     public override async Task<RoundResult?> RunAsync(ICacheContender contender, int round, CancellationToken cancellationToken)
