@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Attributes;
+using CacheSerial.Benchmarks.Compare;
+using StackExchange.Redis;
+
+namespace CacheSerial.Benchmarks.Bdn;
+
+/// <summary>
+/// Runs one compare-harness contender per benchmark case against Redis: CACHESERIAL_REDIS if set, else a redis-server
+/// child started for the case and killed by its pid afterwards.
+/// </summary>
+public abstract class RedisBenchmarkBase
+{
+    private RedisServerProcess? _server;
+    private ConnectionMultiplexer? _connection;
+
+    /// <summary>Every contender of the compare harness, by name.</summary>
+    public static IEnumerable<string> ContenderNames => ContenderCatalog.CreateAll().Select(c => c.Name);
+
+    [ParamsSource(nameof(ContenderNames))]
+    public string Contender { get; set; } = string.Empty;
+
+    protected ICacheContender Cache { get; private set; } = null!;
+
+    [GlobalSetup]
+    public async Task GlobalSetup()
+    {
+        var endpoint = Environment.GetEnvironmentVariable(CompareSettings.RedisVariable);
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            _server = await RedisServerProcess.StartAsync(
+                RedisServerProcess.FindExecutable() ?? throw new InvalidOperationException("No redis-server found; set CACHESERIAL_REDIS."),
+                CancellationToken.None);
+            endpoint = _server.Endpoint;
+        }
+
+        _connection = await ConnectionMultiplexer.ConnectAsync(endpoint);
+        Cache = ContenderCatalog.CreateAll().Single(c => c.Name == Contender);
+        await Cache.SetupAsync(new ContenderEnvironment(_connection, $"cacheserial-bdn:{Guid.NewGuid().ToString("N")[..8]}:", TimeSpan.FromMinutes(10)), CancellationToken.None);
+        await CompareRunner.SeedAndVerifyAsync(Cache, bulkKeys: 0, CancellationToken.None);
+    }
+
+    [GlobalCleanup]
+    public async Task GlobalCleanup()
+    {
+        await Cache.DisposeAsync();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using CacheSerial.Benchmarks.Compare.Contenders;
+
+namespace CacheSerial.Benchmarks.Compare;
+
+/// <summary>The contenders of a comparison run, in report order. Add new stacks here (a class per contender).</summary>
+public static class ContenderCatalog
+{
+    /// <summary>The row the report's second ratio column compares with.</summary>
+    public const string ReferenceName = "HybridCache (distributed only)";
+
+    public static IReadOnlyList<ICacheContender> CreateAll() =>
+    [
+        new CacheSerialContender(CacheSerialCodec.Json),
+        new CacheSerialContender(CacheSerialCodec.MessagePack),
+        new HybridCacheContender(localCache: false),
+        new HybridCacheContender(localCache: true),
+        new FusionCacheContender(memory: false),
+        new FusionCacheContender(memory: true),
+        new RedisCacheContender(),
+        new RawRedisContender(),
+    ];
+}
