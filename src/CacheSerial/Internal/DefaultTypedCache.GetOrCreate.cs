@@ -101,6 +101,11 @@ internal sealed partial class DefaultTypedCache
         catch (TimeoutException) when (!task.IsCompleted)
         {
             flight.Detach(); // this caller stops waiting; the factory goes on and its result is stored
+            if (flight.TryGetProduced(out var produced))
+            {
+                return produced; // the factory was in time; only the store write is still running
+            }
+
             if (softTimeout is not null)
             {
                 Log.FactorySoftTimeout(_logger, Name, key.Key, softTimeout.Value);
@@ -273,6 +278,7 @@ internal sealed partial class DefaultTypedCache
                 return;
             }
 
+            flight.SetProduced(value);
             var final = policy.With(context);
 
             // A run every caller abandoned is not written: a newer run may have started and stored a fresher value.

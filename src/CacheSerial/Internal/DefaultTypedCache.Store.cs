@@ -256,9 +256,11 @@ internal sealed partial class DefaultTypedCache
     {
         if (IsWrongType(exception))
         {
-            // The key holds another client's value of another kind: a data problem, not an unhealthy store.
+            // The key holds another client's value of another kind: a data problem, and proof the store answers (a
+            // probing call must close the breaker, not leave it probing).
             Log.WrongTypeRead(_logger, Name);
             Log.StoreFailureDetail(_logger, Name, operation, key.Key, exception);
+            _breaker.OnSuccess();
             return;
         }
 

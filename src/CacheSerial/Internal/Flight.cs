@@ -22,6 +22,8 @@ internal sealed class Flight<T> : Flight, IDisposable
     private bool _background;
     private bool _abandoned;
     private bool _completed;
+    private T _produced = default!;
+    private volatile bool _hasProduced;
 
     /// <param name="background">True for a run no caller waits for; false counts the creating caller as a waiter.</param>
     public Flight(bool background)
@@ -96,6 +98,28 @@ internal sealed class Flight<T> : Flight, IDisposable
             // The factory finished (and its run disposed this flight) between the check above and here: nothing to cancel.
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Records the factory's value as soon as it returns, before it is encoded and stored: a waiter whose timeout fires
+    /// during the store write takes this value, since only the factory's time counts against factory timeouts.
+    /// </summary>
+    public void SetProduced(T value)
+    {
+        _produced = value;
+        _hasProduced = true;
+    }
+
+    public bool TryGetProduced(out T value)
+    {
+        if (!_hasProduced) // volatile read first: the value written before the flag is then visible
+        {
+            value = default!;
+            return false;
+        }
+
+        value = _produced;
         return true;
     }
 

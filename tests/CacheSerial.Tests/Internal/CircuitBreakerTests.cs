@@ -174,6 +174,28 @@ public sealed class CircuitBreakerTests
         Assert.Empty(h.LogRecords(1101));
     }
 
+    [Fact]
+    public async Task Probe_MeetsWrongTypeKey_ClosesBreaker()
+    {
+        // WRONGTYPE is the store answering: a probe that gets it must close the breaker, not leave it probing for good.
+        var (h, chaos, time) = StoreDeadlineTests.Create(bufferPath: true, configure: Breaker);
+        using var __ = h;
+        chaos.ReadFault = StoreFault.Faulted;
+        for (var i = 0; i < 3; i++)
+        {
+            await h.Cache.TryGetAsync<int>("k", cancellationToken: Ct);
+        }
+
+        chaos.ReadFault = StoreFault.None;
+        chaos.HoldWrongType(h.StoreKey("k"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await h.Cache.TryGetAsync<int>("k", cancellationToken: Ct); // the probe meets WRONGTYPE
+        await h.Cache.SetAsync("other", 2, cancellationToken: Ct);
+
+        Assert.Single(h.LogRecords(1102));
+        Assert.Equal(2, await h.Cache.GetAsync<int>("other", cancellationToken: Ct));
+    }
+
     private static void Breaker(CacheSerialOptions o)
     {
         o.CircuitBreakerFailureThreshold = 3;

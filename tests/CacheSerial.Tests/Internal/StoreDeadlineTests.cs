@@ -105,6 +105,24 @@ public sealed class StoreDeadlineTests
         Assert.Equal(1, (await read).Value);
     }
 
+    [Fact]
+    public async Task GetOrCreateAsync_HardTimeoutDuringSlowWriteOfFastFactory_ReturnsFactoryValue()
+    {
+        // Only the factory's time counts against factory timeouts: a store write still running is not a factory timeout.
+        var (h, chaos, time) = Create(bufferPath: true, timeout: TimeSpan.FromMinutes(10));
+        using var _ = h;
+        chaos.WriteFault = StoreFault.Gated;
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromHours(1), FactoryHardTimeout = TimeSpan.FromSeconds(1) };
+
+        var call = h.Cache.GetOrCreateAsync("k", _ => new ValueTask<int>(5), options, Ct).AsTask();
+        await AdvanceUntilCompletedAsync(time, call);
+        chaos.OpenGate();
+
+        Assert.Equal(5, await call);
+        Assert.Empty(h.LogRecords(4007));
+        Assert.Equal(5, await h.Cache.GetAsync<int>("k", cancellationToken: Ct));
+    }
+
     internal static (CacheHarness Harness, ChaosDistributedCache Chaos, FakeTimeProvider Time) Create(
         bool bufferPath, TimeSpan? timeout = null, Action<CacheSerialOptions>? configure = null)
     {
