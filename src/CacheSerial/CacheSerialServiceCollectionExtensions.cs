@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CacheSerial;
 using CacheSerial.Internal;
 using Microsoft.Extensions.Caching.Distributed;
@@ -25,7 +26,12 @@ public static class CacheSerialServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         AddCore(services, Options.Options.DefaultName, configure);
-        services.TryAddSingleton<ITypedCache>(sp => Create(sp, Options.Options.DefaultName, serviceKey: null));
+        if (!services.Any(d => d.ServiceType == typeof(ITypedCache) && !d.IsKeyedService))
+        {
+            services.AddSingleton<ITypedCache>(sp => Create(sp, Options.Options.DefaultName, serviceKey: null));
+            services.AddSingleton<ICacheStoreHealth>(sp => HealthOf(sp.GetRequiredService<ITypedCache>()));
+        }
+
         return new CacheSerialBuilder(services, Options.Options.DefaultName);
     }
 
@@ -48,13 +54,19 @@ public static class CacheSerialServiceCollectionExtensions
         }
 
         AddCore(services, name, configure);
-        services.TryAddKeyedSingleton<ITypedCache>(name, (sp, _) => Create(sp, name, serviceKey: name));
+        if (!services.Any(d => d.ServiceType == typeof(ITypedCache) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+        {
+            services.AddKeyedSingleton<ITypedCache>(name, (sp, _) => Create(sp, name, serviceKey: name));
+            services.AddKeyedSingleton<ICacheStoreHealth>(name, (sp, _) => HealthOf(sp.GetRequiredKeyedService<ITypedCache>(name)));
+        }
+
         return new CacheSerialBuilder(services, name);
     }
 
     private static void AddCore(IServiceCollection services, string optionsName, Action<CacheSerialOptions>? configure)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => CacheMetrics.Create(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheSerialOptions>, CacheSerialOptionsValidator>());
         var options = services.AddOptions<CacheSerialOptions>(optionsName).ValidateOnStart();
         if (configure is not null)
@@ -81,6 +93,11 @@ public static class CacheSerialServiceCollectionExtensions
             options,
             new CodecRegistry(codecs),
             services.GetRequiredService<TimeProvider>(),
-            logger);
+            logger,
+            services.GetRequiredService<CacheMetrics>());
     }
+
+    private static ICacheStoreHealth HealthOf(ITypedCache cache) =>
+        cache as ICacheStoreHealth ?? throw new InvalidOperationException(
+            $"The registered ITypedCache ({cache.GetType().FullName}) does not report its store's health; register CacheSerial's own cache to resolve ICacheStoreHealth.");
 }

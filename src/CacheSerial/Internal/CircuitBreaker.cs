@@ -18,22 +18,33 @@ internal sealed class CircuitBreaker
     private readonly int _threshold;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CacheMetrics _metrics;
     private int _state;
     private int _failures;
     private long _openUntilMs;
     private long _transitions;
 
-    public CircuitBreaker(string cacheName, TimeSpan duration, int threshold, TimeProvider time, ILogger logger)
+    public CircuitBreaker(string cacheName, TimeSpan duration, int threshold, TimeProvider time, ILogger logger, CacheMetrics metrics)
     {
         _cacheName = cacheName;
         _duration = duration;
         _threshold = threshold;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>False while the breaker is open (or another call is probing): the call must not reach the store.</summary>
     public bool IsOpen => Volatile.Read(ref _state) != Closed;
+
+    /// <summary>
+    /// For health checks: unavailable while open (or probing), degraded while the last store call failed but the breaker
+    /// is closed (or turned off), else healthy.
+    /// </summary>
+    public CacheStoreState State =>
+        IsOpen ? CacheStoreState.Unavailable
+        : Volatile.Read(ref _failures) != 0 ? CacheStoreState.Degraded
+        : CacheStoreState.Healthy;
 
     /// <summary>How many times the breaker opened or closed, for tests and diagnostics.</summary>
     public long Transitions => Interlocked.Read(ref _transitions);
@@ -68,6 +79,7 @@ internal sealed class CircuitBreaker
         if (Volatile.Read(ref _state) == Probing && Interlocked.CompareExchange(ref _state, Closed, Probing) == Probing)
         {
             Interlocked.Increment(ref _transitions);
+            _metrics.BreakerTransition(_cacheName, opened: false);
             Log.CircuitBreakerClosed(_logger, _cacheName);
         }
     }
@@ -76,6 +88,7 @@ internal sealed class CircuitBreaker
     {
         if (_duration <= TimeSpan.Zero)
         {
+            Interlocked.Increment(ref _failures); // the breaker is off, but health still reports the failing store
             return;
         }
 
@@ -95,6 +108,7 @@ internal sealed class CircuitBreaker
             {
                 Interlocked.Exchange(ref _failures, 0);
                 Interlocked.Increment(ref _transitions);
+                _metrics.BreakerTransition(_cacheName, opened: true);
                 Log.CircuitBreakerOpened(_logger, _cacheName, failures, _duration);
             }
         }

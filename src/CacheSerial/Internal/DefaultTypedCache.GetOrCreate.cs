@@ -17,16 +17,59 @@ internal sealed partial class DefaultTypedCache
         ArgumentNullException.ThrowIfNull(factory);
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
+        if (ObservedOperation.IsObserved(_metrics))
+        {
+            return GetOrCreateObservedAsync(k, state, factory, policy, codec, cancellationToken);
+        }
+
         if (policy.SkipRead)
         {
-            return JoinOrStartAsync(k, state, factory, policy, codec, previous: default, generation: -1, cancellationToken);
+            return JoinOrStartAsync(k, state, factory, policy, codec, previous: default, generation: -1, null, cancellationToken);
         }
 
         var generation = Volatile.Read(ref _writeGeneration);
-        var read = ReadAsync<T>(k, codec, policy, cancellationToken);
+        var read = ReadAsync<T>(k, codec, policy, null, cancellationToken);
         return read.IsCompletedSuccessfully
-            ? OnRead(read.Result, k, state, factory, policy, codec, generation, cancellationToken)
-            : AwaitReadAsync(read, k, state, factory, policy, codec, generation, cancellationToken);
+            ? OnRead(read.Result, k, state, factory, policy, codec, generation, null, cancellationToken)
+            : AwaitReadAsync(read, k, state, factory, policy, codec, generation, null, cancellationToken);
+    }
+
+    private async ValueTask<T> GetOrCreateObservedAsync<TState, T>(
+        CacheKey key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        CancellationToken cancellationToken)
+    {
+        var observed = ObservedOperation.Start(_metrics, Name, codec.Name, CacheOperation.GetOrCreate);
+        T value;
+        try
+        {
+            if (policy.SkipRead)
+            {
+                if (observed is not null)
+                {
+                    observed.Outcome = "miss";
+                }
+
+                value = await JoinOrStartAsync(key, state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var generation = Volatile.Read(ref _writeGeneration);
+                var read = await ReadAsync<T>(key, codec, policy, observed, cancellationToken).ConfigureAwait(false);
+                value = await OnRead(read, key, state, factory, policy, codec, generation, observed, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            observed?.Fail(ex, cancellationToken);
+            throw;
+        }
+
+        observed?.Complete();
+        return value;
     }
 
     private async ValueTask<T> AwaitReadAsync<TState, T>(
@@ -37,10 +80,11 @@ internal sealed partial class DefaultTypedCache
         EntryPolicy policy,
         CodecInfo codec,
         long generation,
+        ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
         var result = await read.ConfigureAwait(false);
-        return await OnRead(result, key, state, factory, policy, codec, generation, cancellationToken).ConfigureAwait(false);
+        return await OnRead(result, key, state, factory, policy, codec, generation, observed, cancellationToken).ConfigureAwait(false);
     }
 
     private ValueTask<T> OnRead<TState, T>(
@@ -51,11 +95,17 @@ internal sealed partial class DefaultTypedCache
         EntryPolicy policy,
         CodecInfo codec,
         long generation,
+        ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
+        if (observed is not null)
+        {
+            observed.Outcome = ObservedOperation.OutcomeOf(read.State, read.IsNegative);
+        }
+
         if (read.State != ReadState.Fresh)
         {
-            return JoinOrStartAsync(key, state, factory, policy, codec, read, generation, cancellationToken);
+            return JoinOrStartAsync(key, state, factory, policy, codec, read, generation, observed, cancellationToken);
         }
 
         if (read.RefreshDue)
@@ -78,6 +128,7 @@ internal sealed partial class DefaultTypedCache
         CodecInfo codec,
         StoreRead<T> previous,
         long generation,
+        ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
         var flightKey = new FlightKey(key.StoreKey, typeof(T));
@@ -88,7 +139,7 @@ internal sealed partial class DefaultTypedCache
             return previous.Value;
         }
 
-        var flight = JoinOrStart(flightKey, key, state, factory, policy, codec, previous, generation);
+        var flight = JoinOrStart(flightKey, key, state, factory, policy, codec, previous, generation, observed);
         var softTimeout = hasStale ? policy.FactorySoftTimeout : null;
         var timeout = softTimeout ?? policy.FactoryHardTimeout;
         var task = flight.Task;
@@ -150,7 +201,8 @@ internal sealed partial class DefaultTypedCache
         EntryPolicy policy,
         CodecInfo codec,
         StoreRead<T> previous,
-        long generation)
+        long generation,
+        ObservedOperation? observed)
     {
         while (true)
         {
@@ -166,7 +218,7 @@ internal sealed partial class DefaultTypedCache
                 var replacement = new Flight<T>(background: false);
                 if (_flights.TryUpdate(flightKey, replacement, existing))
                 {
-                    Launch(replacement, flightKey, key, state, factory, policy, codec, previous, generation);
+                    Launch(replacement, flightKey, key, state, factory, policy, codec, previous, generation, observed);
                     return replacement;
                 }
 
@@ -177,7 +229,7 @@ internal sealed partial class DefaultTypedCache
                 var fresh = new Flight<T>(background: false);
                 if (_flights.TryAdd(flightKey, fresh))
                 {
-                    Launch(fresh, flightKey, key, state, factory, policy, codec, previous, generation);
+                    Launch(fresh, flightKey, key, state, factory, policy, codec, previous, generation, observed);
                     return fresh;
                 }
 
@@ -209,7 +261,7 @@ internal sealed partial class DefaultTypedCache
         }
 
         Log.EagerRefreshStarted(_logger, Name, key.Key);
-        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1));
+        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1, leader: null));
     }
 
     private void Launch<TState, T>(
@@ -221,17 +273,18 @@ internal sealed partial class DefaultTypedCache
         EntryPolicy policy,
         CodecInfo codec,
         StoreRead<T> previous,
-        long generation)
+        long generation,
+        ObservedOperation? leader)
     {
         if (policy.FactorySoftTimeout is null && policy.FactoryHardTimeout is null)
         {
             // The leader runs the factory inline: no thread hop on the common path.
-            _ = RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation);
+            _ = RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation, leader);
             return;
         }
 
         // With a timeout, a factory that blocks its thread before its first await must not hold the caller past it.
-        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation));
+        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, previous, generation, leader));
     }
 
     /// <summary>The factory run; never throws (every outcome completes the flight). Not awaited by any caller.</summary>
@@ -244,14 +297,15 @@ internal sealed partial class DefaultTypedCache
         EntryPolicy policy,
         CodecInfo codec,
         StoreRead<T> previous,
-        long generation)
+        long generation,
+        ObservedOperation? leader)
     {
         try
         {
             var token = flight.FactoryToken;
             if (generation >= 0 && generation != Volatile.Read(ref _writeGeneration))
             {
-                var again = await ReadAsync<T>(key, codec, policy, token).ConfigureAwait(false);
+                var again = await ReadAsync<T>(key, codec, policy, null, token).ConfigureAwait(false);
                 if (again.State == ReadState.Fresh)
                 {
                     flight.SetResult(again.Value);
@@ -261,6 +315,12 @@ internal sealed partial class DefaultTypedCache
 
             var hasPrevious = previous.State != ReadState.Miss;
             var context = policy.CreateContext(key.Key, hasPrevious, hasPrevious ? (object?)previous.Value : null);
+            _metrics.FactoryRun(Name);
+            if (leader is not null)
+            {
+                leader.FactoryRan = true;
+            }
+
             T value;
             try
             {
@@ -290,7 +350,7 @@ internal sealed partial class DefaultTypedCache
 
             // Encode before releasing the callers, so a value the codec cannot write reaches them as an error; and
             // write before releasing them, so a caller's next read sees the entry (the write logs failures, never throws).
-            var encoded = Prepare(key, value, codec, final, out var storeOptions);
+            var encoded = Prepare(key, value, codec, final, null, out var storeOptions);
             if (encoded is not null)
             {
                 await StoreWriteAsync(key, encoded, storeOptions!, CancellationToken.None).ConfigureAwait(false);
@@ -318,6 +378,7 @@ internal sealed partial class DefaultTypedCache
 
     private void FactoryFailed<T>(Flight<T> flight, CacheKey key, Type valueType, Exception exception)
     {
+        _metrics.FactoryFailure(Name, exception);
         Log.FactoryFailed(_logger, Name, key.Key, exception);
         if (flight.HasBackgroundInterest)
         {

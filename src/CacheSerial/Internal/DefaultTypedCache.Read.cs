@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 
 namespace CacheSerial.Internal;
 
@@ -41,12 +42,18 @@ internal sealed partial class DefaultTypedCache
     {
         var k = _keys.Build(key);
         var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        if (ObservedOperation.IsObserved(_metrics))
+        {
+            return TryGetObservedAsync<T>(k, codec, policy, cancellationToken);
+        }
+
         if (policy.SkipRead)
         {
             return default;
         }
 
-        var read = ReadAsync<T>(k, _codecs.For<T>(), policy, cancellationToken);
+        var read = ReadAsync<T>(k, codec, policy, null, cancellationToken);
         return read.IsCompletedSuccessfully
             ? new ValueTask<CacheResult<T>>(read.Result.ToResult())
             : AwaitResultAsync(read);
@@ -55,19 +62,44 @@ internal sealed partial class DefaultTypedCache
             (await pending.ConfigureAwait(false)).ToResult();
     }
 
-    /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
-    private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    private async ValueTask<CacheResult<T>> TryGetObservedAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
-        using var bytes = await StoreReadAsync(key, cancellationToken).ConfigureAwait(false);
-        return bytes.Found ? Decode<T>(key, codec, policy, bytes.Data) : default;
+        var observed = ObservedOperation.Start(_metrics, Name, codec.Name, CacheOperation.Get);
+        StoreRead<T> read;
+        try
+        {
+            read = policy.SkipRead ? default : await ReadAsync<T>(key, codec, policy, observed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            observed?.Fail(ex, cancellationToken);
+            throw;
+        }
+
+        if (observed is not null)
+        {
+            observed.Outcome = ObservedOperation.OutcomeOf(read.State, read.IsNegative);
+            observed.Complete();
+        }
+
+        return read.ToResult();
     }
 
-    private StoreRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data)
+    /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
+    private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
+    {
+        using var bytes = await StoreReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var read = bytes.Found ? Decode<T>(key, codec, policy, bytes.Data, observed) : default;
+        _metrics.Lookup(Name, codec.Name, read.State, read.IsNegative);
+        return read;
+    }
+
+    private StoreRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed)
     {
         var span = data.Span;
         if (span.Length - Envelope.FixedOverhead - codec.NameBytes.Length > _maximumPayloadBytes)
         {
-            return Reject<T>(key, CacheEntryRejectReason.PayloadTooLarge, null);
+            return Reject<T>(key, codec, CacheEntryRejectReason.PayloadTooLarge, null);
         }
 
         Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
@@ -75,7 +107,7 @@ internal sealed partial class DefaultTypedCache
         if (!Envelope.TryRead(span, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
                 out var header, out var payloadOffset, out var payloadLength, out var reason))
         {
-            return Reject<T>(key, reason, null);
+            return Reject<T>(key, codec, reason, null);
         }
 
         var state = ReadState.Fresh;
@@ -100,26 +132,34 @@ internal sealed partial class DefaultTypedCache
         }
 
         var isNegative = (header.Flags & EnvelopeFlags.Negative) != 0;
+        if (observed is not null)
+        {
+            observed.PayloadBytes = payloadLength;
+        }
+
         if ((header.Flags & EnvelopeFlags.NullValue) != 0)
         {
             return new StoreRead<T>(default!, state, isNegative, refreshDue);
         }
 
         T value;
+        var started = _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
             value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(data.Slice(payloadOffset, payloadLength)));
+            _metrics.Codec(Name, codec.Name, CacheTags.Read, payloadLength, started);
         }
         catch (Exception ex)
         {
-            return Reject<T>(key, CacheEntryRejectReason.CodecError, ex);
+            return Reject<T>(key, codec, CacheEntryRejectReason.CodecError, ex);
         }
 
         return new StoreRead<T>(value, state, isNegative, refreshDue);
     }
 
-    private StoreRead<T> Reject<T>(CacheKey key, CacheEntryRejectReason reason, Exception? exception)
+    private StoreRead<T> Reject<T>(CacheKey key, CodecInfo codec, CacheEntryRejectReason reason, Exception? exception)
     {
+        _metrics.EntryRejected(Name, codec.Name, reason);
         Log.EntryRejected(_logger, Name, typeof(T).Name, reason, exception);
         Log.EntryRejectedKey(_logger, Name, key.Key, reason);
         if (_onDeserializationFailure == DeserializationFailureBehavior.Throw)

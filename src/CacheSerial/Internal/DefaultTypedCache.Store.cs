@@ -94,6 +94,7 @@ internal sealed partial class DefaultTypedCache
         if (!_breaker.TryEnter())
         {
             Log.StoreCallSkipped(_logger, Name, StoreOperation.Write, key.Key);
+            _metrics.WriteSkipped(Name, CacheTags.BreakerOpen);
             encoded.Dispose();
             return;
         }
@@ -254,6 +255,7 @@ internal sealed partial class DefaultTypedCache
 
     private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception)
     {
+        _metrics.StoreError(Name, operation, exception);
         if (IsWrongType(exception))
         {
             // The key holds another client's value of another kind: a data problem, and proof the store answers (a

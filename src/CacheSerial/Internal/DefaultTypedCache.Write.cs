@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
@@ -8,25 +9,51 @@ internal sealed partial class DefaultTypedCache
     {
         var k = _keys.Build(key);
         var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        if (ObservedOperation.IsObserved(_metrics))
+        {
+            return SetObservedAsync(k, value, codec, policy, cancellationToken);
+        }
+
         if (policy.SkipWrite)
         {
             return default;
         }
 
-        var encoded = Prepare(k, value, _codecs.For<T>(), policy, out var storeOptions);
+        var encoded = Prepare(k, value, codec, policy, null, out var storeOptions);
         return encoded is null ? default : StoreWriteAsync(k, encoded, storeOptions!, cancellationToken);
+    }
+
+    private async ValueTask SetObservedAsync<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    {
+        var observed = ObservedOperation.Start(_metrics, Name, codec.Name, CacheOperation.Set);
+        try
+        {
+            if (!policy.SkipWrite && Prepare(key, value, codec, policy, observed, out var storeOptions) is { } encoded)
+            {
+                await StoreWriteAsync(key, encoded, storeOptions!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            observed?.Fail(ex, cancellationToken);
+            throw;
+        }
+
+        observed?.Complete();
     }
 
     /// <summary>
     /// Encodes an entry for writing, or returns null when it must not be stored (already expired, too large).
     /// Throws <see cref="CacheSerializationException"/> when the codec cannot write the value: a caller's mistake.
     /// </summary>
-    private PooledBufferWriter? Prepare<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, out DistributedCacheEntryOptions? storeOptions)
+    private PooledBufferWriter? Prepare<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out DistributedCacheEntryOptions? storeOptions)
     {
         var now = _time.GetUtcNow();
         if (!policy.TryGetLifetime(now, out var expiresAtMs, out storeOptions))
         {
             Log.WriteSkippedExpired(_logger, Name, key.Key);
+            _metrics.WriteSkipped(Name, CacheTags.Expired);
             return null;
         }
 
@@ -39,6 +66,7 @@ internal sealed partial class DefaultTypedCache
             writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
             flags, now.ToUnixTimeMilliseconds(), expiresAtMs);
 
+        var started = !isNull && _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
         if (!isNull)
         {
             try
@@ -54,9 +82,20 @@ internal sealed partial class DefaultTypedCache
         }
 
         var payloadBytes = writer.WrittenCount - payloadOffset;
+        if (!isNull)
+        {
+            _metrics.Codec(Name, codec.Name, CacheTags.Write, payloadBytes, started);
+        }
+
+        if (observed is not null)
+        {
+            observed.PayloadBytes = payloadBytes;
+        }
+
         if (payloadBytes > _maximumPayloadBytes)
         {
             Log.PayloadTooLarge(_logger, Name, typeof(T).Name, payloadBytes, _maximumPayloadBytes);
+            _metrics.WriteSkipped(Name, CacheTags.TooLarge);
             writer.Dispose();
             return null;
         }

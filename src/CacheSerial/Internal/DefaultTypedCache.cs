@@ -8,7 +8,7 @@ namespace CacheSerial.Internal;
 /// The one <see cref="ITypedCache"/> implementation. Split by concern: reads (<c>.Read.cs</c>), writes
 /// (<c>.Write.cs</c>) and get-or-create with stampede control (<c>.GetOrCreate.cs</c>).
 /// </summary>
-internal sealed partial class DefaultTypedCache : ITypedCache
+internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 {
     private readonly IDistributedCache _store;
     private readonly IBufferDistributedCache? _bufferStore;
@@ -21,6 +21,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache
     private readonly DeserializationFailureBehavior _onDeserializationFailure;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CacheMetrics _metrics;
     private readonly ConcurrentDictionary<FlightKey, Flight> _flights = new();
 
     // Fail-safe throttles: until when (unix ms) a key's failing factory is not called again while a stale value exists.
@@ -33,7 +34,8 @@ internal sealed partial class DefaultTypedCache : ITypedCache
         CacheSerialOptions options,
         CodecRegistry codecs,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        CacheMetrics metrics)
     {
         Name = name;
         _store = store;
@@ -42,14 +44,19 @@ internal sealed partial class DefaultTypedCache : ITypedCache
         _codecs = codecs;
         _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
         _storeTimeout = options.DistributedCacheTimeout;
-        _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger);
+        _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger, metrics);
         _maximumPayloadBytes = options.MaximumPayloadBytes;
         _onDeserializationFailure = options.OnDeserializationFailure;
         _time = timeProvider;
         _logger = logger;
+        _metrics = metrics;
     }
 
     public string Name { get; }
+
+    string ICacheStoreHealth.CacheName => Name;
+
+    CacheStoreState ICacheStoreHealth.State => _breaker.State;
 
     /// <summary>The circuit breaker in front of the store; for health checks, tests and diagnostics.</summary>
     public CircuitBreaker Breaker => _breaker;
@@ -60,13 +67,33 @@ internal sealed partial class DefaultTypedCache : ITypedCache
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return IgnoreOutcome(StoreCallAsync(StoreOperation.Remove, k, cancellationToken));
+        return ObservedOperation.IsObserved(_metrics)
+            ? ObserveAsync(CacheOperation.Remove, StoreOperation.Remove, k, cancellationToken)
+            : IgnoreOutcome(StoreCallAsync(StoreOperation.Remove, k, cancellationToken));
     }
 
     public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return IgnoreOutcome(StoreCallAsync(StoreOperation.Refresh, k, cancellationToken));
+        return ObservedOperation.IsObserved(_metrics)
+            ? ObserveAsync(CacheOperation.Refresh, StoreOperation.Refresh, k, cancellationToken)
+            : IgnoreOutcome(StoreCallAsync(StoreOperation.Refresh, k, cancellationToken));
+    }
+
+    private async ValueTask ObserveAsync(CacheOperation operation, StoreOperation call, CacheKey key, CancellationToken cancellationToken)
+    {
+        var observed = ObservedOperation.Start(_metrics, Name, codec: null, operation);
+        try
+        {
+            await StoreCallAsync(call, key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            observed?.Fail(ex, cancellationToken);
+            throw;
+        }
+
+        observed?.Complete();
     }
 
     private static ValueTask IgnoreOutcome(ValueTask<bool> call)

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace CacheSerial.Internal;
+
+/// <summary>
+/// Every instrument of the meter <c>CacheSerial</c> (names and tags follow the OpenTelemetry conventions; listed in
+/// docs/observability.md). One instance per meter: from <see cref="IMeterFactory"/> when the container has one (so a
+/// test's provider sees only its own caches), else <see cref="Shared"/>. Tags are the cache's name, the codec and a
+/// low-cardinality reason; never a key. Every recording first checks <see cref="Instrument.Enabled"/>, so with no
+/// listener a recording costs a field read.
+/// </summary>
+internal sealed class CacheMetrics
+{
+    public const string MeterName = "CacheSerial";
+
+    private static readonly string? Version = typeof(CacheMetrics).Assembly.GetName().Version?.ToString();
+
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _staleHits;
+    private readonly Counter<long> _negativeHits;
+    private readonly Counter<long> _factoryRuns;
+    private readonly Counter<long> _factoryFailures;
+    private readonly Counter<long> _storeErrors;
+    private readonly Counter<long> _entriesRejected;
+    private readonly Counter<long> _writesSkipped;
+    private readonly Counter<long> _breakerTransitions;
+    private readonly Histogram<double> _operationDuration;
+    private readonly Histogram<long> _payloadSize;
+    private readonly Histogram<double> _codecDuration;
+
+    private CacheMetrics(Meter meter)
+    {
+        _hits = meter.CreateCounter<long>("cacheserial.hits", "{hit}", "Lookups that found a fresh entry.");
+        _misses = meter.CreateCounter<long>("cacheserial.misses", "{miss}", "Lookups that found no usable entry (absent, expired, rejected, store failure or open breaker).");
+        _staleHits = meter.CreateCounter<long>("cacheserial.stale_hits", "{hit}", "Lookups that found an entry past its logical expiry, kept by fail-safe.");
+        _negativeHits = meter.CreateCounter<long>("cacheserial.negative_hits", "{hit}", "Lookups (fresh or stale) that found a cached negative result.");
+        _factoryRuns = meter.CreateCounter<long>("cacheserial.factory.runs", "{run}", "Get-or-create factory runs started.");
+        _factoryFailures = meter.CreateCounter<long>("cacheserial.factory.failures", "{failure}", "Get-or-create factory runs that threw or called Fail.");
+        _storeErrors = meter.CreateCounter<long>("cacheserial.store.errors", "{error}", "Store calls that failed or passed DistributedCacheTimeout.");
+        _entriesRejected = meter.CreateCounter<long>("cacheserial.entries.rejected", "{entry}", "Stored entries rejected by a read.");
+        _writesSkipped = meter.CreateCounter<long>("cacheserial.writes.skipped", "{write}", "Values not written to the store.");
+        _breakerTransitions = meter.CreateCounter<long>("cacheserial.breaker.transitions", "{transition}", "Circuit breaker openings and closings.");
+        _operationDuration = meter.CreateHistogram<double>("cacheserial.operation.duration", "s", "Duration of public cache operations.");
+        _payloadSize = meter.CreateHistogram<long>("cacheserial.payload.size", "By", "Size of the codec's payload read or written (without the envelope).");
+        _codecDuration = meter.CreateHistogram<double>("cacheserial.codec.duration", "s", "Time spent in the codec per value.");
+    }
+
+    /// <summary>The instruments on a process-wide meter, for containers without an <see cref="IMeterFactory"/>.</summary>
+    public static CacheMetrics Shared { get; } = new(new Meter(MeterName, Version));
+
+    public static CacheMetrics Create(IMeterFactory? factory) =>
+        factory is null ? Shared : new CacheMetrics(factory.Create(new MeterOptions(MeterName) { Version = Version }));
+
+    /// <summary>True when an operation's duration is recorded: then (only then) callers take timestamps.</summary>
+    public bool OperationDurationEnabled => _operationDuration.Enabled;
+
+    public bool CodecDurationEnabled => _codecDuration.Enabled;
+
+    /// <summary>Counts one lookup's outcome: exactly one of hits, stale hits and misses; negative hits on top.</summary>
+    public void Lookup(string cacheName, string codec, ReadState state, bool isNegative)
+    {
+        var counter = state switch
+        {
+            ReadState.Fresh => _hits,
+            ReadState.Stale => _staleHits,
+            _ => _misses,
+        };
+        if (counter.Enabled)
+        {
+            counter.Add(1, Tags(cacheName, codec));
+        }
+
+        if (isNegative && state != ReadState.Miss && _negativeHits.Enabled)
+        {
+            _negativeHits.Add(1, Tags(cacheName, codec));
+        }
+    }
+
+    public void FactoryRun(string cacheName)
+    {
+        if (_factoryRuns.Enabled)
+        {
+            _factoryRuns.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName));
+        }
+    }
+
+    public void FactoryFailure(string cacheName, Exception exception)
+    {
+        if (_factoryFailures.Enabled)
+        {
+            _factoryFailures.Add(1, new(CacheTags.CacheName, cacheName), new(CacheTags.ErrorType, exception.GetType().FullName));
+        }
+    }
+
+    public void StoreError(string cacheName, StoreOperation operation, Exception exception)
+    {
+        if (_storeErrors.Enabled)
+        {
+            _storeErrors.Add(
+                1,
+                new(CacheTags.CacheName, cacheName),
+                new(CacheTags.Operation, CacheTags.Of(operation)),
+                new(CacheTags.ErrorType, exception.GetType().FullName));
+        }
+    }
+
+    public void EntryRejected(string cacheName, string codec, CacheEntryRejectReason reason)
+    {
+        if (_entriesRejected.Enabled)
+        {
+            var tags = Tags(cacheName, codec);
+            tags.Add(CacheTags.Reason, CacheTags.Of(reason));
+            _entriesRejected.Add(1, tags);
+        }
+    }
+
+    /// <summary>Counts a value not written, for a reason among <see cref="CacheTags.TooLarge"/>, <see cref="CacheTags.Expired"/> and <see cref="CacheTags.BreakerOpen"/>.</summary>
+    public void WriteSkipped(string cacheName, string reason)
+    {
+        if (_writesSkipped.Enabled)
+        {
+            _writesSkipped.Add(1, new(CacheTags.CacheName, cacheName), new(CacheTags.Reason, reason));
+        }
+    }
+
+    public void BreakerTransition(string cacheName, bool opened)
+    {
+        if (_breakerTransitions.Enabled)
+        {
+            _breakerTransitions.Add(1, new(CacheTags.CacheName, cacheName), new(CacheTags.State, opened ? "open" : "closed"));
+        }
+    }
+
+    public void OperationDuration(string cacheName, string? codec, string operation, string outcome, long startedTimestamp)
+    {
+        if (startedTimestamp == 0 || !_operationDuration.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList { { CacheTags.CacheName, cacheName }, { CacheTags.Operation, operation }, { CacheTags.Outcome, outcome } };
+        if (codec is not null)
+        {
+            tags.Add(CacheTags.Codec, codec);
+        }
+
+        _operationDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, tags);
+    }
+
+    /// <summary>Records one codec call: the payload size, and its duration when started (a timestamp taken only when <see cref="CodecDurationEnabled"/>, else 0).</summary>
+    public void Codec(string cacheName, string codec, string direction, int payloadBytes, long startedTimestamp)
+    {
+        if (_payloadSize.Enabled)
+        {
+            var tags = Tags(cacheName, codec);
+            tags.Add(CacheTags.Direction, direction);
+            _payloadSize.Record(payloadBytes, tags);
+        }
+
+        if (startedTimestamp != 0 && _codecDuration.Enabled)
+        {
+            var tags = Tags(cacheName, codec);
+            tags.Add(CacheTags.Direction, direction);
+            _codecDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, tags);
+        }
+    }
+
+    private static TagList Tags(string cacheName, string codec) =>
+        new() { { CacheTags.CacheName, cacheName }, { CacheTags.Codec, codec } };
+}
+
+/// <summary>Tag names and values shared by the metrics and the activities.</summary>
+internal static class CacheTags
+{
+    public const string CacheName = "cache.name";
+    public const string Codec = "cacheserial.codec";
+    public const string Operation = "cacheserial.operation";
+    public const string Outcome = "cacheserial.outcome";
+    public const string Reason = "cacheserial.reason";
+    public const string State = "cacheserial.breaker.state";
+    public const string Direction = "cacheserial.direction";
+    public const string PayloadSize = "cacheserial.payload.size";
+    public const string FactoryRan = "cacheserial.factory.ran";
+    public const string ErrorType = "error.type";
+
+    // Reasons a write is skipped.
+    public const string TooLarge = "too_large";
+    public const string Expired = "expired";
+    public const string BreakerOpen = "breaker_open";
+
+    // Directions of the codec and payload instruments.
+    public const string Read = "read";
+    public const string Write = "write";
+
+    private static readonly string[] RejectReasons =
+    [
+        "unknown", "not_an_envelope", "unsupported_version", "checksum_mismatch", "length_mismatch", "unknown_flags",
+        "codec_mismatch", "type_mismatch", "schema_mismatch", "key_mismatch", "payload_too_large", "codec_error",
+    ];
+
+    public static string Of(StoreOperation operation) => operation switch
+    {
+        StoreOperation.Read => "read",
+        StoreOperation.Write => "write",
+        StoreOperation.Remove => "remove",
+        _ => "refresh",
+    };
+
+    public static string Of(CacheEntryRejectReason reason) =>
+        (uint)reason < (uint)RejectReasons.Length ? RejectReasons[(int)reason] : RejectReasons[0];
+}
