@@ -29,7 +29,7 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
         CancellationToken cancellationToken = default)
     {
         var mapped = Map(options);
-        if (options is not null && (options.Flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0)
+        if (options?.Flags is { } flags && (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0)
         {
             // Callers pass a null factory here to use GetOrCreateAsync as a plain read; HybridCache allows it.
             return ReadOnlyAsync<T>(key, mapped, cancellationToken);
