@@ -4,8 +4,8 @@ using CacheSerial;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Codec choices for <see cref="ICacheSerialBuilder"/>.</summary>
-public static class CacheSerialBuilderExtensions
+/// <summary>Codec choices and add-ons (HybridCache, startup type checks) for <see cref="ICacheSerialBuilder"/>.</summary>
+public static partial class CacheSerialBuilderExtensions
 {
     /// <summary>Uses System.Text.Json (the default) with the given options.</summary>
     /// <param name="builder">The builder.</param>

@@ -64,6 +64,9 @@ public sealed class CacheHarness : IDisposable
 
     public string Prefix { get; }
 
+    /// <summary>The provider the cache was resolved from (for services an add-on registered, such as HybridCache).</summary>
+    public IServiceProvider Services => _provider;
+
     public FakeLoggerProvider Logs { get; } = new();
 
     /// <summary>A unique prefix, so tests on a shared server have their own key space.</summary>

@@ -58,4 +58,8 @@ internal sealed class CodecRegistry
 
     public CodecInfo For<T>() =>
         _perType.Count != 0 && _perType.TryGetValue(typeof(T), out var info) ? info : Default;
+
+    /// <summary>The same choice as <see cref="For{T}"/>, for a type known at run time (startup checks).</summary>
+    public CodecInfo For(Type type) =>
+        _perType.TryGetValue(type, out var info) ? info : Default;
 }

@@ -1,0 +1,46 @@
+namespace CacheSerial.Testing;
+
+/// <summary>One call to the cache, as <see cref="RecordingTypedCache"/> saw it.</summary>
+/// <param name="Operation">What was called.</param>
+/// <param name="Key">The caller's key.</param>
+/// <param name="Outcome">What the read found; <see cref="CacheOutcome.None"/> for calls that do not read.</param>
+/// <param name="FactoryRan">Whether this call's own factory ran (a caller that joined another caller's run did not run its own).</param>
+public sealed record CacheCall(CacheOperation Operation, string Key, CacheOutcome Outcome, bool FactoryRan);
+
+/// <summary>The <see cref="ITypedCache"/> member a <see cref="CacheCall"/> went through.</summary>
+public enum CacheOperation
+{
+    /// <summary><see cref="ITypedCache.TryGetAsync{T}"/> (and the extensions that forward to it).</summary>
+    TryGet,
+
+    /// <summary><see cref="ITypedCache.GetOrCreateAsync{TState, T}"/> (and its overloads).</summary>
+    GetOrCreate,
+
+    /// <summary><see cref="ITypedCache.SetAsync{T}"/>.</summary>
+    Set,
+
+    /// <summary><see cref="ITypedCache.RemoveAsync"/>.</summary>
+    Remove,
+
+    /// <summary><see cref="ITypedCache.RefreshAsync"/>.</summary>
+    Refresh,
+}
+
+/// <summary>What a reading call found.</summary>
+public enum CacheOutcome
+{
+    /// <summary>The call does not read (set, remove, refresh), or it threw.</summary>
+    None,
+
+    /// <summary>A fresh value was found (for get-or-create: this call's factory did not run).</summary>
+    Hit,
+
+    /// <summary>Nothing usable was found (for get-or-create: this call's factory ran and its value was returned).</summary>
+    Miss,
+
+    /// <summary>An expired value kept by fail-safe was returned (for get-or-create: the factory ran and failed).</summary>
+    Stale,
+
+    /// <summary>A cached negative result was found (a try-get only; get-or-create cannot tell it from a hit).</summary>
+    Negative,
+}
