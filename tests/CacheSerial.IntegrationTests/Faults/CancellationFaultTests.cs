@@ -82,9 +82,12 @@ public sealed class CancellationFaultTests
         };
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var leaving = rig.Cache.GetOrCreateAsync("k", factory, cancellationToken: cancel.Token).AsTask();
-        await started.Task.WaitAsync(FaultRig.Bound, Ct);
+        // The staying caller leads, so the run never loses all its callers. The leaving one gets a moment to join the
+        // run before it cancels; had it not joined yet, it cancels its store read instead, and the outcomes are the same.
         var staying = rig.Cache.GetOrCreateAsync("k", factory, cancellationToken: Ct).AsTask();
+        await started.Task.WaitAsync(FaultRig.Bound, Ct);
+        var leaving = rig.Cache.GetOrCreateAsync("k", factory, cancellationToken: cancel.Token).AsTask();
+        await Task.Delay(200, Ct);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving.WaitAsync(FaultRig.Bound, Ct));
