@@ -121,6 +121,38 @@ public sealed class FailSafeFaultTests
     }
 
     [Fact]
+    public async Task GetOrCreateAsync_HardTimeoutFastFactorySlowStoreWrite_ReturnsFactoryValue()
+    {
+        // The store is slow but healthy (every round trip well within its 10 s deadline); the factory returns at once.
+        await using var rig = await FaultRig.StartAsync(o => o.DistributedCacheTimeout = TimeSpan.FromSeconds(10));
+        rig.Proxy.Latency = TimeSpan.FromMilliseconds(500);
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(5), FactoryHardTimeout = TimeSpan.FromMilliseconds(200) };
+
+        var error = await Record.ExceptionAsync(async () =>
+            Assert.Equal("new", await rig.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("new"), options, Ct).AsTask().WaitAsync(FaultRig.Bound, Ct)));
+
+        // A factory that finished at once did not time out; the store's slowness must not reach the caller as an error.
+        Assert.Null(error);
+        Assert.Empty(rig.Harness.LogRecords(4007));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_SoftTimeoutFastFactorySlowStoreWrite_ReturnsFreshValue()
+    {
+        await using var rig = await FaultRig.StartAsync(o => o.DistributedCacheTimeout = TimeSpan.FromSeconds(10));
+        var options = FailSafe with { FactorySoftTimeout = TimeSpan.FromMilliseconds(200) };
+        await StoreStaleAsync(rig, "k", "old");
+        rig.Proxy.Latency = TimeSpan.FromMilliseconds(500);
+
+        var value = await rig.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("new"), options with { Expiration = TimeSpan.FromMinutes(5) }, Ct)
+            .AsTask().WaitAsync(FaultRig.Bound, Ct);
+
+        // "A stale value is never served while the factory succeeds" (CacheEntryOptions.FailSafe).
+        Assert.Equal("new", value);
+        Assert.Empty(rig.Harness.LogRecords(4006));
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_EagerRefreshUnder64ConcurrentHits_RunsFactoryOnce()
     {
         await using var rig = await FaultRig.StartAsync();
