@@ -129,6 +129,8 @@ internal sealed partial class DefaultTypedCache
                 catch (Exception ex) when (attempt == 1 && IsWrongType(ex))
                 {
                     // Another client stored a value of another kind under this key (Redis WRONGTYPE): ours replaces it.
+                    // The store answered, so this call (perhaps the breaker's probe) reports success before the remove.
+                    _breaker.OnSuccess();
                     Log.WrongTypeReplaced(_logger, Name);
                     if (!await StoreCallAsync(StoreOperation.Remove, key, cancellationToken).ConfigureAwait(false))
                     {

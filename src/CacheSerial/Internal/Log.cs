@@ -37,7 +37,7 @@ internal static partial class Log
     public static partial void StoreReadFailed(ILogger logger, string cacheName, string errorType);
 
     [LoggerMessage(EventId = 1002, EventName = "StoreWriteFailed", Level = LogLevel.Warning,
-        Message = "Cache '{CacheName}': the store write failed ({ErrorType}); the value was returned but not stored.")]
+        Message = "Cache '{CacheName}': the store write failed or timed out ({ErrorType}); the value was returned and may not be stored.")]
     public static partial void StoreWriteFailed(ILogger logger, string cacheName, string errorType);
 
     [LoggerMessage(EventId = 1003, EventName = "StoreRemoveFailed", Level = LogLevel.Warning,
