@@ -289,6 +289,61 @@ public abstract class FailSafeBehaviourTests : BehaviourTestBase
         Assert.Empty(h.LogRecords(4010));
     }
 
+    [Fact]
+    public async Task GetOrCreateAsync_BackgroundRunsFail_NoUnobservedTaskException()
+    {
+        var marker = "background-unobserved-" + Guid.NewGuid();
+        var unobserved = new List<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(x => x.Message.Contains(marker, StringComparison.Ordinal)))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        };
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            var (h, time) = Create();
+            using (h)
+            {
+                // A run every caller timed out of (hard timeout, no stale value), then fails.
+                var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var hard = FailSafe with { FactoryHardTimeout = TimeSpan.FromSeconds(1) };
+                var call = h.Cache.GetOrCreateAsync<string>("timed-out", async ct =>
+                {
+                    await release.Task.WaitAsync(ct);
+                    throw new InvalidOperationException(marker);
+                }, hard, Ct).AsTask();
+                await AdvanceUntilCompletedAsync(time, call, TimeSpan.FromSeconds(1));
+                await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => call);
+                release.SetResult();
+
+                // An eager refresh that fails.
+                var eager = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(10), EagerRefreshThreshold = 0.5 };
+                await h.Cache.SetAsync("eager", "old", eager, Ct);
+                time.Advance(TimeSpan.FromMinutes(6));
+                Assert.Equal("old", await h.Cache.GetOrCreateAsync<string>("eager", _ => throw new InvalidOperationException(marker), eager, Ct));
+
+                await AssertEventuallyAsync(() => h.LogRecords(4008).Count == 2, "both background failures are logged");
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        Assert.Empty(unobserved);
+    }
+
     private (CacheHarness Harness, FakeTimeProvider Time) Create()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
