@@ -116,6 +116,7 @@ public sealed class StoreDeadlineTests
 
         var call = h.Cache.GetOrCreateAsync("k", _ => new ValueTask<int>(5), options, Ct).AsTask();
         await AdvanceUntilCompletedAsync(time, call);
+        await AssertEventuallyAsync(() => Task.FromResult(chaos.Writes == 1)); // the write waits at the gate, not before it
         chaos.OpenGate();
 
         Assert.Equal(5, await call);
