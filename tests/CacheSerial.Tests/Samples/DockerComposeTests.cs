@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CacheSerial.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 namespace CacheSerial.Tests.Samples;
@@ -13,7 +14,7 @@ public sealed partial class DockerComposeTests
 {
     private const string WebApiDirectory = "samples/CacheSerial.Samples.WebApi";
 
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = RepositoryRoot.Path;
 
     [Fact]
     public void Services_ComposeFile_AreRedisAndWebApi()
@@ -169,19 +170,6 @@ public sealed partial class DockerComposeTests
                 _ => [],
             }
             : [];
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CacheSerial.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No CacheSerial.sln above {AppContext.BaseDirectory}.");
-    }
 
     [GeneratedRegex("""GetConnectionString\(\s*"(?<name>[^"]+)"\s*\)""")]
     private static partial Regex GetConnectionStringCall();
