@@ -64,6 +64,30 @@ public sealed class CacheSerialOptions
     /// breaker. At least 1. Default: <see cref="DefaultCircuitBreakerFailureThreshold"/>.
     /// </summary>
     public int CircuitBreakerFailureThreshold { get; set; } = DefaultCircuitBreakerFailureThreshold;
+
+    /// <summary>
+    /// How entries are laid out in the store. <see cref="CacheEntryLayout.Envelope"/> (the default) checks every read;
+    /// <see cref="CacheEntryLayout.PlainJson"/> stores the bare JSON value for services that only speak JSON, and gives up
+    /// those checks (see docs/wire-format.md).
+    /// </summary>
+    public CacheEntryLayout EntryLayout { get; set; } = CacheEntryLayout.Envelope;
+}
+
+/// <summary>How a cache lays out its entries in the store.</summary>
+public enum CacheEntryLayout
+{
+    /// <summary>
+    /// The checked binary envelope (docs/wire-format.md): codec, type, schema, key, exact expiry, flags and a checksum are
+    /// verified on every read. Required for fail-safe, eager refresh and negative results. The default.
+    /// </summary>
+    Envelope = 0,
+
+    /// <summary>
+    /// The value's JSON text and nothing else, so other services can read and write entries with any JSON library. Needs
+    /// System.Text.Json codecs. Gives up: type, schema and key checks, the checksum, the exact (sub-second) expiry (the
+    /// store's TTL applies, whole seconds on Redis), fail-safe, eager refresh and negative results.
+    /// </summary>
+    PlainJson = 1,
 }
 
 /// <summary>What a read does with an entry it rejects.</summary>

@@ -63,6 +63,16 @@ internal sealed class CacheSerialOptionsValidator : IValidateOptions<CacheSerial
             failures.Add($"CacheSerialOptions.CircuitBreakerFailureThreshold of cache '{cache}' is {options.CircuitBreakerFailureThreshold}; it must be at least 1.");
         }
 
+        if (!Enum.IsDefined(options.EntryLayout))
+        {
+            failures.Add($"CacheSerialOptions.EntryLayout of cache '{cache}' has an unknown value {options.EntryLayout}.");
+        }
+        else if (options.EntryLayout == CacheEntryLayout.PlainJson && options.DefaultEntryOptions is { } plainDefaults
+                 && (plainDefaults.FailSafe == true || plainDefaults.EagerRefreshThreshold is not null))
+        {
+            failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' turns on FailSafe or EagerRefreshThreshold, which need the entry's own expiry: use EntryLayout Envelope, or turn them off.");
+        }
+
         var defaults = options.DefaultEntryOptions;
         if (defaults is null)
         {

@@ -56,6 +56,9 @@ internal sealed class CodecRegistry
 
     public CodecInfo Default { get; }
 
+    /// <summary>The default codec and every per-type override.</summary>
+    public IEnumerable<CodecInfo> All => _perType.Values.Prepend(Default);
+
     public CodecInfo For<T>() =>
         _perType.Count != 0 && _perType.TryGetValue(typeof(T), out var info) ? info : Default;
 

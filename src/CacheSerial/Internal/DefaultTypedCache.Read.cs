@@ -96,6 +96,13 @@ internal sealed partial class DefaultTypedCache
 
     private StoreRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed)
     {
+        if (_plainJson)
+        {
+            return data.Length > _maximumPayloadBytes
+                ? Reject<T>(key, codec, CacheEntryRejectReason.PayloadTooLarge, null)
+                : DecodePayload<T>(key, codec, data, ReadState.Fresh, isNegative: false, refreshDue: false, observed);
+        }
+
         var span = data.Span;
         if (span.Length - Envelope.FixedOverhead - codec.NameBytes.Length > _maximumPayloadBytes)
         {
@@ -132,22 +139,33 @@ internal sealed partial class DefaultTypedCache
         }
 
         var isNegative = (header.Flags & EnvelopeFlags.Negative) != 0;
-        if (observed is not null)
-        {
-            observed.PayloadBytes = payloadLength;
-        }
-
         if ((header.Flags & EnvelopeFlags.NullValue) != 0)
         {
+            if (observed is not null)
+            {
+                observed.PayloadBytes = 0;
+            }
+
             return new StoreRead<T>(default!, state, isNegative, refreshDue);
+        }
+
+        return DecodePayload<T>(key, codec, data.Slice(payloadOffset, payloadLength), state, isNegative, refreshDue, observed);
+    }
+
+    private StoreRead<T> DecodePayload<T>(
+        CacheKey key, CodecInfo codec, ReadOnlyMemory<byte> payload, ReadState state, bool isNegative, bool refreshDue, ObservedOperation? observed)
+    {
+        if (observed is not null)
+        {
+            observed.PayloadBytes = payload.Length;
         }
 
         T value;
         var started = _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
-            value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(data.Slice(payloadOffset, payloadLength)));
-            _metrics.Codec(Name, codec.Name, CacheTags.Read, payloadLength, started);
+            value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(payload));
+            _metrics.Codec(Name, codec.Name, CacheTags.Read, payload.Length, started);
         }
         catch (Exception ex)
         {

@@ -50,21 +50,26 @@ internal sealed partial class DefaultTypedCache
     private PooledBufferWriter? Prepare<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out DistributedCacheEntryOptions? storeOptions)
     {
         var now = _time.GetUtcNow();
-        if (!policy.TryGetLifetime(now, out var expiresAtMs, out storeOptions))
+        if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, out var expiresAtMs, out storeOptions))
         {
             Log.WriteSkippedExpired(_logger, Name, key.Key);
             _metrics.WriteSkipped(Name, CacheTags.Expired);
             return null;
         }
 
-        Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
-        KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
-        var isNull = value is null;
-        var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
+        // The plain JSON layout is the codec's output alone; a null is the JSON text "null".
+        var isNull = value is null && !_plainJson;
         var writer = new PooledBufferWriter();
-        var payloadOffset = Envelope.WriteHeader(
-            writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
-            flags, now.ToUnixTimeMilliseconds(), expiresAtMs);
+        var payloadOffset = 0;
+        if (!_plainJson)
+        {
+            Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
+            KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
+            var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
+            payloadOffset = Envelope.WriteHeader(
+                writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
+                flags, now.ToUnixTimeMilliseconds(), expiresAtMs);
+        }
 
         var started = !isNull && _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
         if (!isNull)
@@ -100,7 +105,11 @@ internal sealed partial class DefaultTypedCache
             return null;
         }
 
-        Envelope.Complete(writer, payloadOffset);
+        if (!_plainJson)
+        {
+            Envelope.Complete(writer, payloadOffset);
+        }
+
         return writer;
     }
 }

@@ -18,6 +18,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     private readonly CircuitBreaker _breaker;
     private readonly TimeSpan _storeTimeout;
     private readonly int _maximumPayloadBytes;
+    private readonly bool _plainJson;
     private readonly DeserializationFailureBehavior _onDeserializationFailure;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -46,6 +47,13 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         _storeTimeout = options.DistributedCacheTimeout;
         _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger, metrics);
         _maximumPayloadBytes = options.MaximumPayloadBytes;
+        _plainJson = options.EntryLayout == CacheEntryLayout.PlainJson;
+        if (_plainJson && codecs.All.FirstOrDefault(c => c.Codec is not SystemTextJsonCodec) is { } notJson)
+        {
+            throw new InvalidOperationException(
+                $"Cache '{name}' uses EntryLayout PlainJson, which stores JSON text, but codec '{notJson.Name}' ({notJson.Codec.GetType().Name}) is not a System.Text.Json codec: use UseSystemTextJson, or EntryLayout Envelope.");
+        }
+
         _onDeserializationFailure = options.OnDeserializationFailure;
         _time = timeProvider;
         _logger = logger;

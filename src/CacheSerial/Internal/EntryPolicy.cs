@@ -108,7 +108,11 @@ internal sealed class EntryPolicy
     /// Computes the logical expiry (unix ms, 0 when only sliding) and the store's options. Returns false when the entry
     /// would already be expired, so it must not be written.
     /// </summary>
-    public bool TryGetLifetime(DateTimeOffset now, out long expiresAtMs, out DistributedCacheEntryOptions storeOptions)
+    public bool TryGetLifetime(DateTimeOffset now, out long expiresAtMs, out DistributedCacheEntryOptions storeOptions) =>
+        TryGetLifetime(now, allowFailSafe: true, out expiresAtMs, out storeOptions);
+
+    // allowFailSafe is false for layouts without a logical expiry: keeping the bytes longer would serve them as fresh.
+    public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, out long expiresAtMs, out DistributedCacheEntryOptions storeOptions)
     {
         DateTimeOffset? expiresAt = AbsoluteExpiration;
         if (Expiration is { } relative)
@@ -136,7 +140,7 @@ internal sealed class EntryPolicy
 
             // Fail-safe keeps the bytes past the logical expiry (which the envelope holds) so a stale value can be served.
             // RedisCache truncates to whole seconds (500 ms would delete at once), hence the ceiling.
-            storeOptions.AbsoluteExpirationRelativeToNow = CeilingSeconds(FailSafe ? remaining + FailSafeMaxDuration : remaining);
+            storeOptions.AbsoluteExpirationRelativeToNow = CeilingSeconds(FailSafe && allowFailSafe ? remaining + FailSafeMaxDuration : remaining);
         }
 
         if (SlidingExpiration is { } sliding)

@@ -22,6 +22,11 @@ public sealed class RedisAdaptiveCachingBehaviourTests(RedisFixture redis) : Ada
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisPlainJsonLayoutBehaviourTests(RedisFixture redis) : PlainJsonLayoutBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 public sealed class RedisExpirationBehaviourTests(RedisFixture redis) : ExpirationBehaviourTests
 {
     protected override IDistributedCache Store => redis.Cache;
