@@ -34,14 +34,8 @@ internal sealed partial class DefaultTypedCache
                 {
                     var task = read.AsTask();
                     pending = task;
-                    if (!await WithinDeadlineAsync(task, cancellationToken).ConfigureAwait(false))
-                    {
-                        OnStoreTimeout(StoreOperation.Read, key);
-                        return StoredBytes.None;
-                    }
-
+                    found = await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
                     pending = null;
-                    found = await task.ConfigureAwait(false);
                 }
 
                 _breaker.OnSuccess();
@@ -56,25 +50,15 @@ internal sealed partial class DefaultTypedCache
             }
 
             var get = _store.GetAsync(key.StoreKey, cancellationToken);
-            if (!get.IsCompleted)
-            {
-                pending = get;
-                if (!await WithinDeadlineAsync(get, cancellationToken).ConfigureAwait(false))
-                {
-                    OnStoreTimeout(StoreOperation.Read, key);
-                    return StoredBytes.None;
-                }
-
-                pending = null;
-            }
-
-            var array = await get.ConfigureAwait(false);
+            pending = get;
+            var array = await get.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
+            pending = null;
             _breaker.OnSuccess();
             return array is null ? StoredBytes.None : new StoredBytes(array);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Read, key, ex);
+            OnStoreFailure(StoreOperation.Read, key, DeadlineOr(ex, pending));
             return StoredBytes.None;
         }
         catch (OperationCanceledException)
@@ -113,14 +97,8 @@ internal sealed partial class DefaultTypedCache
                     {
                         var task = write.AsTask();
                         pending = task;
-                        if (!await WithinDeadlineAsync(task, cancellationToken).ConfigureAwait(false))
-                        {
-                            OnStoreTimeout(StoreOperation.Write, key);
-                            return;
-                        }
-
+                        await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
                         pending = null;
-                        await task.ConfigureAwait(false);
                     }
 
                     _breaker.OnSuccess();
@@ -141,7 +119,7 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Write, key, ex);
+            OnStoreFailure(StoreOperation.Write, key, DeadlineOr(ex, pending));
         }
         catch (OperationCanceledException)
         {
@@ -169,25 +147,15 @@ internal sealed partial class DefaultTypedCache
             var call = operation == StoreOperation.Remove
                 ? _store.RemoveAsync(key.StoreKey, cancellationToken)
                 : _store.RefreshAsync(key.StoreKey, cancellationToken);
-            if (!call.IsCompleted)
-            {
-                pending = call;
-                if (!await WithinDeadlineAsync(call, cancellationToken).ConfigureAwait(false))
-                {
-                    OnStoreTimeout(operation, key);
-                    return false;
-                }
-
-                pending = null;
-            }
-
-            await call.ConfigureAwait(false);
+            pending = call;
+            await call.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
+            pending = null;
             _breaker.OnSuccess();
             return true;
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(operation, key, ex);
+            OnStoreFailure(operation, key, DeadlineOr(ex, pending));
             return false;
         }
         catch (OperationCanceledException)
@@ -199,32 +167,6 @@ internal sealed partial class DefaultTypedCache
         {
             Release(pending, null);
         }
-    }
-
-    /// <summary>
-    /// Waits for a store call for at most the deadline. True when it ended (its outcome is in the task); false when the
-    /// deadline passed first. Throws only the caller's cancellation.
-    /// </summary>
-    private async ValueTask<bool> WithinDeadlineAsync(Task task, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException) when (!task.IsCompleted)
-        {
-            return false;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
-        {
-            throw;
-        }
-        catch (Exception)
-        {
-            // The store call's own failure: the caller awaits the task to see it.
-        }
-
-        return true;
     }
 
     /// <summary>
@@ -252,8 +194,11 @@ internal sealed partial class DefaultTypedCache
             TaskScheduler.Default);
     }
 
-    private void OnStoreTimeout(StoreOperation operation, CacheKey key) =>
-        OnStoreFailure(operation, key, new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout)."));
+    /// <summary>A call still running when it failed was given up at the deadline: say so rather than "operation timed out".</summary>
+    private Exception DeadlineOr(Exception exception, Task? pending) =>
+        pending is { IsCompleted: false }
+            ? new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout).")
+            : exception;
 
     private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception)
     {
