@@ -75,17 +75,21 @@ public static class CacheSerialServiceCollectionExtensions
         }
 
         services.AddOptions<CodecOptions>(optionsName);
+        services.AddOptions<StoreOptions>(optionsName);
     }
 
     private static DefaultTypedCache Create(IServiceProvider services, string optionsName, string? serviceKey)
     {
         var options = services.GetRequiredService<IOptionsMonitor<CacheSerialOptions>>().Get(optionsName);
         var codecs = services.GetRequiredService<IOptionsMonitor<CodecOptions>>().Get(optionsName);
-        var store = (serviceKey is null ? null : services.GetKeyedService<IDistributedCache>(serviceKey))
-            ?? services.GetService<IDistributedCache>()
-            ?? throw new InvalidOperationException(
-                "CacheSerial needs an IDistributedCache: register one before resolving ITypedCache, for example " +
-                "services.AddStackExchangeRedisCache(o => o.Configuration = \"localhost:6379\") or services.AddDistributedMemoryCache().");
+        var store = services.GetRequiredService<IOptionsMonitor<StoreOptions>>().Get(optionsName).Factory?.Invoke(services)
+            ?? new DistributedCacheStore(
+                (serviceKey is null ? null : services.GetKeyedService<IDistributedCache>(serviceKey))
+                ?? services.GetService<IDistributedCache>()
+                ?? throw new InvalidOperationException(
+                    "CacheSerial needs an IDistributedCache: register one before resolving ITypedCache, for example " +
+                    "services.AddStackExchangeRedisCache(o => o.Configuration = \"localhost:6379\") or services.AddDistributedMemoryCache(), " +
+                    "or give the cache its own store with UseStackExchangeRedis(...) or UseStore(...)."));
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance;
         return new DefaultTypedCache(
             serviceKey ?? DefaultCacheName,

@@ -353,7 +353,7 @@ internal sealed partial class DefaultTypedCache
             var encoded = Prepare(key, value, codec, final, null, out var storeOptions);
             if (encoded is not null)
             {
-                await StoreWriteAsync(key, encoded, storeOptions!, CancellationToken.None).ConfigureAwait(false);
+                await StoreWriteAsync(key, encoded, storeOptions, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _writeGeneration);
                 ClearThrottle(flightKey);
             }

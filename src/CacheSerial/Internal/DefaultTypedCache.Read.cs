@@ -88,7 +88,7 @@ internal sealed partial class DefaultTypedCache
     /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
     private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
-        using var bytes = await StoreReadAsync(key, cancellationToken).ConfigureAwait(false);
+        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
         var read = bytes.Found ? Decode<T>(key, codec, policy, bytes.Data, observed) : default;
         _metrics.Lookup(Name, codec.Name, read.State, read.IsNegative);
         return read;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
 
@@ -11,20 +10,20 @@ namespace CacheSerial.Internal;
 internal sealed partial class DefaultTypedCache
 {
     /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
-    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, CancellationToken cancellationToken)
+    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter())
         {
             return StoredBytes.None;
         }
 
-        var buffer = _bufferStore is null ? null : new PooledBufferWriter();
+        var buffer = _arrayStore is null ? new PooledBufferWriter() : null;
         Task? pending = null;
         try
         {
             if (buffer is not null)
             {
-                var read = _bufferStore!.TryGetAsync(key.StoreKey, buffer, cancellationToken);
+                var read = _store.TryGetAsync(key.StoreKey, slidingExpiration, buffer, cancellationToken);
                 bool found;
                 if (read.IsCompletedSuccessfully)
                 {
@@ -49,7 +48,7 @@ internal sealed partial class DefaultTypedCache
                 return bytes;
             }
 
-            var get = _store.GetAsync(key.StoreKey, cancellationToken);
+            var get = _arrayStore!.GetAsync(key.StoreKey, cancellationToken);
             pending = get;
             var array = await get.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
             pending = null;
@@ -73,7 +72,7 @@ internal sealed partial class DefaultTypedCache
     }
 
     /// <summary>Writes an encoded entry and returns its buffer to the pool (at once, or when a timed-out call ends).</summary>
-    private async ValueTask StoreWriteAsync(CacheKey key, PooledBufferWriter encoded, DistributedCacheEntryOptions storeOptions, CancellationToken cancellationToken)
+    private async ValueTask StoreWriteAsync(CacheKey key, PooledBufferWriter encoded, CacheStoreEntryOptions storeOptions, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter())
         {
@@ -90,9 +89,7 @@ internal sealed partial class DefaultTypedCache
             {
                 try
                 {
-                    var write = _bufferStore is not null
-                        ? _bufferStore.SetAsync(key.StoreKey, new ReadOnlySequence<byte>(encoded.WrittenMemory), storeOptions, cancellationToken)
-                        : new ValueTask(_store.SetAsync(key.StoreKey, encoded.WrittenSpan.ToArray(), storeOptions, cancellationToken)); // IDistributedCache takes an exact-size array: the one copy this path cannot avoid
+                    var write = _store.SetAsync(key.StoreKey, new ReadOnlySequence<byte>(encoded.WrittenMemory), storeOptions, cancellationToken);
                     if (!write.IsCompletedSuccessfully)
                     {
                         var task = write.AsTask();
@@ -146,9 +143,16 @@ internal sealed partial class DefaultTypedCache
         {
             var call = operation == StoreOperation.Remove
                 ? _store.RemoveAsync(key.StoreKey, cancellationToken)
-                : _store.RefreshAsync(key.StoreKey, cancellationToken);
-            pending = call;
-            await call.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
+                : _store.RefreshAsync(key.StoreKey, _defaultSliding, cancellationToken);
+            if (call.IsCompletedSuccessfully)
+            {
+                _breaker.OnSuccess();
+                return true;
+            }
+
+            var task = call.AsTask();
+            pending = task;
+            await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
             pending = null;
             _breaker.OnSuccess();
             return true;

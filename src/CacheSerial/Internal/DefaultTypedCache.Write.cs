@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
 
@@ -21,7 +20,7 @@ internal sealed partial class DefaultTypedCache
         }
 
         var encoded = Prepare(k, value, codec, policy, null, out var storeOptions);
-        return encoded is null ? default : StoreWriteAsync(k, encoded, storeOptions!, cancellationToken);
+        return encoded is null ? default : StoreWriteAsync(k, encoded, storeOptions, cancellationToken);
     }
 
     private async ValueTask SetObservedAsync<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
@@ -31,7 +30,7 @@ internal sealed partial class DefaultTypedCache
         {
             if (!policy.SkipWrite && Prepare(key, value, codec, policy, observed, out var storeOptions) is { } encoded)
             {
-                await StoreWriteAsync(key, encoded, storeOptions!, cancellationToken).ConfigureAwait(false);
+                await StoreWriteAsync(key, encoded, storeOptions, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -47,7 +46,7 @@ internal sealed partial class DefaultTypedCache
     /// Encodes an entry for writing, or returns null when it must not be stored (already expired, too large).
     /// Throws <see cref="CacheSerializationException"/> when the codec cannot write the value: a caller's mistake.
     /// </summary>
-    private PooledBufferWriter? Prepare<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out DistributedCacheEntryOptions? storeOptions)
+    private PooledBufferWriter? Prepare<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out CacheStoreEntryOptions storeOptions)
     {
         var now = _time.GetUtcNow();
         if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, out var expiresAtMs, out storeOptions))

@@ -10,8 +10,11 @@ namespace CacheSerial.Internal;
 /// </summary>
 internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 {
-    private readonly IDistributedCache _store;
-    private readonly IBufferDistributedCache? _bufferStore;
+    private readonly ICacheStore _store;
+
+    // An IDistributedCache without the buffer interface hands out an array per read: taken as is, not copied.
+    private readonly IDistributedCache? _arrayStore;
+    private readonly TimeSpan? _defaultSliding;
     private readonly KeyBuilder _keys;
     private readonly CodecRegistry _codecs;
     private readonly EntryPolicyResolver _policies;
@@ -31,7 +34,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     public DefaultTypedCache(
         string name,
-        IDistributedCache store,
+        ICacheStore store,
         CacheSerialOptions options,
         CodecRegistry codecs,
         TimeProvider timeProvider,
@@ -40,7 +43,8 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     {
         Name = name;
         _store = store;
-        _bufferStore = store as IBufferDistributedCache; // RedisCache: reads into pooled buffers, writes without a copy
+        _arrayStore = store is DistributedCacheStore { Cache: var cache } && cache is not IBufferDistributedCache ? cache : null;
+        _defaultSliding = options.DefaultEntryOptions.SlidingExpiration;
         _keys = new KeyBuilder(options.KeyPrefix, options.MaximumKeyLength);
         _codecs = codecs;
         _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
@@ -68,6 +72,9 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     /// <summary>The circuit breaker in front of the store; for health checks, tests and diagnostics.</summary>
     public CircuitBreaker Breaker => _breaker;
+
+    /// <summary>The store under this cache; for tests and diagnostics.</summary>
+    public ICacheStore Store => _store;
 
     /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
     public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;

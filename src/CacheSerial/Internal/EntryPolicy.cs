@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Caching.Distributed;
 
 namespace CacheSerial.Internal;
 
@@ -108,11 +107,11 @@ internal sealed class EntryPolicy
     /// Computes the logical expiry (unix ms, 0 when only sliding) and the store's options. Returns false when the entry
     /// would already be expired, so it must not be written.
     /// </summary>
-    public bool TryGetLifetime(DateTimeOffset now, out long expiresAtMs, out DistributedCacheEntryOptions storeOptions) =>
+    public bool TryGetLifetime(DateTimeOffset now, out long expiresAtMs, out CacheStoreEntryOptions storeOptions) =>
         TryGetLifetime(now, allowFailSafe: true, out expiresAtMs, out storeOptions);
 
     // allowFailSafe is false for layouts without a logical expiry: keeping the bytes longer would serve them as fresh.
-    public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, out long expiresAtMs, out DistributedCacheEntryOptions storeOptions)
+    public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, out long expiresAtMs, out CacheStoreEntryOptions storeOptions)
     {
         DateTimeOffset? expiresAt = AbsoluteExpiration;
         if (Expiration is { } relative)
@@ -126,33 +125,26 @@ internal sealed class EntryPolicy
             expiresAt = expiresAt is { } absolute && absolute < candidate ? absolute : candidate;
         }
 
-        storeOptions = new DistributedCacheEntryOptions();
         expiresAtMs = 0;
+        TimeSpan? timeToLive = null;
         if (expiresAt is { } at)
         {
             var remaining = at - now;
             if (remaining <= TimeSpan.Zero)
             {
+                storeOptions = default;
                 return false;
             }
 
             expiresAtMs = at.ToUnixTimeMilliseconds();
 
             // Fail-safe keeps the bytes past the logical expiry (which the envelope holds) so a stale value can be served.
-            // RedisCache truncates to whole seconds (500 ms would delete at once), hence the ceiling.
-            storeOptions.AbsoluteExpirationRelativeToNow = CeilingSeconds(FailSafe && allowFailSafe ? remaining + FailSafeMaxDuration : remaining);
+            timeToLive = FailSafe && allowFailSafe ? remaining + FailSafeMaxDuration : remaining;
         }
 
-        if (SlidingExpiration is { } sliding)
-        {
-            storeOptions.SlidingExpiration = CeilingSeconds(sliding);
-        }
-
+        storeOptions = new CacheStoreEntryOptions(timeToLive, SlidingExpiration);
         return true;
     }
-
-    private static TimeSpan CeilingSeconds(TimeSpan value) =>
-        TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(value.TotalSeconds)));
 }
 
 /// <summary>

@@ -1,0 +1,166 @@
+using System.Buffers;
+using CacheSerial.Internal;
+
+namespace CacheSerial;
+
+/// <summary>
+/// Where a cache keeps its encoded entries. CacheSerial adapts any <c>IDistributedCache</c> to it; the
+/// <c>CacheSerial.StackExchangeRedis</c> package implements it natively for Redis. Choose a store per cache with
+/// <c>UseStore</c> (or <c>UseStackExchangeRedis</c>); without one, the cache uses the registered <c>IDistributedCache</c>.
+/// </summary>
+/// <remarks>
+/// The cache calls a store under its own deadline and circuit breaker, so a store need not time out by itself; it
+/// reports failures by throwing. Keys arrive already prefixed and checked. Values are opaque bytes.
+/// </remarks>
+public interface ICacheStore
+{
+    /// <summary>Reads an entry's bytes into <paramref name="destination"/>.</summary>
+    /// <param name="key">The stored key.</param>
+    /// <param name="slidingExpiration">
+    /// The entry's sliding expiration when the caller's options name one: a store that renews on read (Redis <c>GETEX</c>)
+    /// renews it for this long. Stores that keep the sliding window themselves (<c>IDistributedCache</c>) ignore it.
+    /// </param>
+    /// <param name="destination">Receives the bytes; left untouched when the entry is absent.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns><see langword="true"/> when the entry exists.</returns>
+    ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes an entry, replacing any value under the key.</summary>
+    /// <param name="key">The stored key.</param>
+    /// <param name="value">The entry's bytes; valid only until the returned task completes.</param>
+    /// <param name="options">How long the store keeps the entry.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the store confirmed the write.</returns>
+    ValueTask SetAsync(string key, ReadOnlySequence<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an entry; removing an absent key is not an error.</summary>
+    /// <param name="key">The stored key.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store confirmed it.</returns>
+    ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Renews a sliding entry without reading it.</summary>
+    /// <param name="key">The stored key.</param>
+    /// <param name="slidingExpiration">The cache's default sliding expiration, if it has one (see <see cref="TryGetAsync"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store confirmed it.</returns>
+    ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads several entries. The default calls <see cref="TryGetAsync"/> for each key, a few at a time; a store with a
+    /// multi-key command (Redis <c>MGET</c>) overrides it.
+    /// </summary>
+    /// <param name="keys">The stored keys.</param>
+    /// <param name="slidingExpiration">As for <see cref="TryGetAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>One element per key, in order: the entry's bytes, or <see langword="null"/> when it is absent.</returns>
+    ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) =>
+        StoreBatch.GetManyAsync(this, keys, slidingExpiration, cancellationToken);
+
+    /// <summary>
+    /// Writes several entries. The default calls <see cref="SetAsync"/> for each, a few at a time; a store that can
+    /// pipeline overrides it.
+    /// </summary>
+    /// <param name="entries">The entries; their bytes are valid only until the returned task completes.</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    /// <returns>A task that completes when every write was confirmed; it fails if any write failed.</returns>
+    ValueTask SetManyAsync(IReadOnlyList<CacheStoreEntry> entries, CancellationToken cancellationToken = default) =>
+        StoreBatch.SetManyAsync(this, entries, cancellationToken);
+
+    /// <summary>
+    /// A lock shared by every process using this store, used so that one process at a time runs the factory for a key;
+    /// <see langword="null"/> (the default) when the store has none or it is turned off.
+    /// </summary>
+    ICacheStoreLock? DistributedLock => null;
+}
+
+/// <summary>How long a store keeps an entry. Times are exact; a store that counts in coarser units rounds them up.</summary>
+public readonly struct CacheStoreEntryOptions : IEquatable<CacheStoreEntryOptions>
+{
+    /// <summary>Creates store options.</summary>
+    /// <param name="timeToLive">How long the store keeps the entry at most from now; <see langword="null"/> for no limit.</param>
+    /// <param name="slidingExpiration">How long the entry lives after its last read; <see langword="null"/> when it does not slide.</param>
+    public CacheStoreEntryOptions(TimeSpan? timeToLive, TimeSpan? slidingExpiration)
+    {
+        TimeToLive = timeToLive;
+        SlidingExpiration = slidingExpiration;
+    }
+
+    /// <summary>How long the store keeps the entry at most from now (fail-safe's extra time included); <see langword="null"/> for no limit.</summary>
+    public TimeSpan? TimeToLive { get; }
+
+    /// <summary>How long the entry lives after its last read; <see langword="null"/> when it does not slide.</summary>
+    public TimeSpan? SlidingExpiration { get; }
+
+    /// <summary>The time until the entry would expire if nobody read it: the shorter of the two, or <see langword="null"/> for none.</summary>
+    public TimeSpan? InitialTimeToLive =>
+        SlidingExpiration is { } sliding && (TimeToLive is null || sliding < TimeToLive) ? sliding : TimeToLive;
+
+    /// <inheritdoc/>
+    public bool Equals(CacheStoreEntryOptions other) => TimeToLive == other.TimeToLive && SlidingExpiration == other.SlidingExpiration;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is CacheStoreEntryOptions other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(TimeToLive, SlidingExpiration);
+
+    /// <summary>Compares two options.</summary>
+    /// <param name="left">The first.</param>
+    /// <param name="right">The second.</param>
+    /// <returns>Whether they are equal.</returns>
+    public static bool operator ==(CacheStoreEntryOptions left, CacheStoreEntryOptions right) => left.Equals(right);
+
+    /// <summary>Compares two options.</summary>
+    /// <param name="left">The first.</param>
+    /// <param name="right">The second.</param>
+    /// <returns>Whether they differ.</returns>
+    public static bool operator !=(CacheStoreEntryOptions left, CacheStoreEntryOptions right) => !left.Equals(right);
+}
+
+/// <summary>One entry of <see cref="ICacheStore.SetManyAsync"/>.</summary>
+public readonly struct CacheStoreEntry
+{
+    /// <summary>Creates an entry.</summary>
+    /// <param name="key">The stored key.</param>
+    /// <param name="value">The entry's bytes.</param>
+    /// <param name="options">How long the store keeps it.</param>
+    public CacheStoreEntry(string key, ReadOnlyMemory<byte> value, CacheStoreEntryOptions options)
+    {
+        Key = key;
+        Value = value;
+        Options = options;
+    }
+
+    /// <summary>The stored key.</summary>
+    public string Key { get; }
+
+    /// <summary>The entry's bytes.</summary>
+    public ReadOnlyMemory<byte> Value { get; }
+
+    /// <summary>How long the store keeps it.</summary>
+    public CacheStoreEntryOptions Options { get; }
+}
+
+/// <summary>
+/// A lock every process of a store sees, keyed by an entry's stored key. With it, concurrent misses of one key in
+/// several processes run the factory once: the others wait, re-reading the cache, for at most <see cref="WaitTimeout"/>.
+/// </summary>
+public interface ICacheStoreLock
+{
+    /// <summary>How long a caller waits for another holder's value before running its own factory.</summary>
+    TimeSpan WaitTimeout { get; }
+
+    /// <summary>Tries once to take the lock for an entry.</summary>
+    /// <param name="key">The entry's stored key (the store derives the lock's own key from it).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A token that releases the lock, or <see langword="null"/> when another holder has it.</returns>
+    ValueTask<string?> TryAcquireAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases a lock taken with <see cref="TryAcquireAsync"/>, only if it is still held with that token.</summary>
+    /// <param name="key">The entry's stored key.</param>
+    /// <param name="token">The token <see cref="TryAcquireAsync"/> returned.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store answered.</returns>
+    ValueTask ReleaseAsync(string key, string token, CancellationToken cancellationToken = default);
+}

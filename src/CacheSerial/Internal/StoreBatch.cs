@@ -1,0 +1,59 @@
+using System.Buffers;
+
+namespace CacheSerial.Internal;
+
+/// <summary>Multi-key store calls for stores without multi-key commands: single calls, a bounded number in flight.</summary>
+internal static class StoreBatch
+{
+    /// <summary>Calls in flight at once: enough to hide round trips, few enough not to flood a store's connection.</summary>
+    public const int MaximumParallelCalls = 16;
+
+    public static async ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(
+        ICacheStore store, IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
+    {
+        var results = new ReadOnlyMemory<byte>?[keys.Count];
+        await ForEachAsync(keys.Count, (store, keys, slidingExpiration, results), static async (s, i, ct) =>
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            if (await s.store.TryGetAsync(s.keys[i], s.slidingExpiration, buffer, ct).ConfigureAwait(false))
+            {
+                s.results[i] = buffer.WrittenMemory;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    public static ValueTask SetManyAsync(ICacheStore store, IReadOnlyList<CacheStoreEntry> entries, CancellationToken cancellationToken) =>
+        ForEachAsync(entries.Count, (store, entries), static (s, i, ct) =>
+        {
+            var entry = s.entries[i];
+            return s.store.SetAsync(entry.Key, new ReadOnlySequence<byte>(entry.Value), entry.Options, ct);
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="call"/> for 0..count-1, at most <see cref="MaximumParallelCalls"/> at a time; the first failure is thrown after all ended.</summary>
+    public static async ValueTask ForEachAsync<TState>(int count, TState state, Func<TState, int, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        var next = -1;
+        var workers = new Task[Math.Min(count, MaximumParallelCalls)];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = RunAsync();
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+
+        async Task RunAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await call(state, i, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
