@@ -444,5 +444,105 @@ public abstract class BulkBehaviourTests : BehaviourTestBase
         await factoryCancelled.Task.WaitAsync(Ct);
     }
 
+    [Fact]
+    public async Task GetOrCreateManyAsync_SoftTimeout_StaleKeyServedAndKeyWithoutStaleAwaited()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHarness(timeProvider: time);
+        var options = FailSafe with { FactorySoftTimeout = TimeSpan.FromSeconds(1) };
+        await h.Cache.SetAsync("stale", "old", options, Ct);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var call = h.Cache.GetOrCreateManyAsync<string>(["stale", "new"], async (keys, ct) =>
+        {
+            entered.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return keys.ToDictionary(k => k, k => "fresh-" + k);
+        }, options, Ct).AsTask();
+        await entered.Task.WaitAsync(Ct);
+        await AdvanceUntilLoggedAsync(h, time, 4006, TimeSpan.FromSeconds(1));
+        var completedBeforeRelease = call.IsCompleted; // "new" has no stale value: the caller still waits for it
+        release.SetResult();
+
+        Assert.False(completedBeforeRelease);
+        Assert.Equal(new Dictionary<string, string> { ["stale"] = "old", ["new"] = "fresh-new" }, await call);
+        await AssertEventuallyFreshAsync(h, ["stale", "new"], ["fresh-stale", "fresh-new"]);
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_HardTimeoutWithoutStale_ThrowsTimeoutThenStoresBackgroundResult()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHarness(timeProvider: time);
+        var options = FailSafe with { FactoryHardTimeout = TimeSpan.FromSeconds(5) };
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var call = h.Cache.GetOrCreateManyAsync<string>(["a", "b"], async (keys, ct) =>
+        {
+            await release.Task.WaitAsync(ct);
+            return keys.ToDictionary(k => k, k => "new-" + k);
+        }, options, Ct).AsTask();
+        await AdvanceUntilCompletedAsync(time, call, TimeSpan.FromSeconds(5));
+        release.SetResult();
+
+        var ex = await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => call);
+        Assert.Equal(TimeSpan.FromSeconds(5), ex.Timeout);
+        await AssertEventuallyFreshAsync(h, ["a", "b"], ["new-a", "new-b"]);
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_HitsPastEagerRefreshThreshold_ReturnCurrentAndRefreshInBackground()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHarness(timeProvider: time);
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(10), EagerRefreshThreshold = 0.5 };
+        await h.Cache.SetManyAsync<string>([new("due", "old")], options, Ct);
+        time.Advance(TimeSpan.FromMinutes(6));
+        await h.Cache.SetAsync("young", "current", options, Ct);
+        var refreshed = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var values = await h.Cache.GetOrCreateManyAsync<string>(["due", "young"], (keys, _) =>
+        {
+            refreshed.TrySetResult([.. keys]);
+            return new ValueTask<IReadOnlyDictionary<string, string>>(keys.ToDictionary(k => k, _ => "new"));
+        }, options, Ct);
+
+        Assert.Equal(new Dictionary<string, string> { ["due"] = "old", ["young"] = "current" }, values);
+        Assert.Equal(["due"], await refreshed.Task.WaitAsync(Ct));
+        await AssertEventuallyFreshAsync(h, ["due", "young"], ["new", "current"]);
+    }
+
+    /// <summary>Waits (bounded) until every key reads fresh with its expected value: background writes land when they land.</summary>
+    private static async Task AssertEventuallyFreshAsync(CacheHarness h, string[] keys, string[] expected)
+    {
+        IReadOnlyList<CacheResult<string>> reads = [];
+        for (var i = 0; i < 500; i++)
+        {
+            reads = await h.Cache.GetManyAsync<string>(keys, FailSafe, Ct);
+            if (reads.Select(r => r.HasValue && !r.IsStale ? r.Value : null).SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.Fail($"never fresh: {string.Join(", ", reads)}");
+    }
+
+    /// <summary>Moves the fake clock on by <paramref name="step"/> until the event is logged (bounded).</summary>
+    private static async Task AdvanceUntilLoggedAsync(CacheHarness h, FakeTimeProvider time, int eventId, TimeSpan step)
+    {
+        for (var i = 0; i < 1000 && h.LogRecords(eventId).Count == 0; i++)
+        {
+            time.Advance(step);
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.NotEmpty(h.LogRecords(eventId));
+    }
+
     private static CacheResult<T> CacheResultOf<T>(T value) => new(value);
 }
