@@ -58,9 +58,8 @@ internal sealed partial class DefaultTypedCache
     {
         var batch = BuildBatch(keys);
         ArgumentNullException.ThrowIfNull(batchFactory);
-        var policy = _policies.Resolve(options);
-        var codec = _codecs.For<T>();
-        return GetOrCreateManyCoreAsync(batch, state, batchFactory, policy, codec, cancellationToken);
+        var job = new BatchJob<TState, T>(state, batchFactory, _policies.Resolve(options), _codecs.For<T>());
+        return GetOrCreateManyCoreAsync(batch, job, cancellationToken);
     }
 
     private async ValueTask<IReadOnlyList<CacheResult<T>>> GetManyCoreAsync<T>(KeyBatch batch, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
@@ -121,14 +120,9 @@ internal sealed partial class DefaultTypedCache
         observed?.Complete();
     }
 
-    private async ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyCoreAsync<TState, T>(
-        KeyBatch batch,
-        TState state,
-        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
-        EntryPolicy policy,
-        CodecInfo codec,
-        CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyCoreAsync<TState, T>(KeyBatch batch, BatchJob<TState, T> job, CancellationToken cancellationToken)
     {
+        var (policy, codec) = (job.Policy, job.Codec);
         var observed = Observe(CacheOperation.GetOrCreateMany, codec, batch.Positions.Length);
         var unique = batch.Unique;
         var results = new Dictionary<string, T>(unique.Length, StringComparer.Ordinal);
@@ -178,12 +172,12 @@ internal sealed partial class DefaultTypedCache
 
                 if (refreshDue is not null)
                 {
-                    StartEagerRefreshMany(refreshDue, state, batchFactory, policy, codec);
+                    StartEagerRefreshMany(refreshDue, job);
                 }
 
                 if (owned is not null)
                 {
-                    LaunchBatch(owned, state, batchFactory, policy, codec, generation, observed);
+                    LaunchBatch(owned, job, generation, observed);
                 }
 
                 if (waits is not null)
@@ -348,56 +342,34 @@ internal sealed partial class DefaultTypedCache
         return false;
     }
 
-    private void LaunchBatch<TState, T>(
-        List<BatchMember<T>> owned,
-        TState state,
-        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
-        EntryPolicy policy,
-        CodecInfo codec,
-        long generation,
-        ObservedOperation? leader)
+    private void LaunchBatch<TState, T>(List<BatchMember<T>> owned, BatchJob<TState, T> job, long generation, ObservedOperation? leader)
     {
-        if (policy.FactorySoftTimeout is null && policy.FactoryHardTimeout is null)
+        if (job.Policy.FactorySoftTimeout is null && job.Policy.FactoryHardTimeout is null)
         {
-            _ = RunBatchAsync(owned, state, batchFactory, policy, codec, generation, leader);
+            _ = RunBatchAsync(owned, job, generation, leader);
             return;
         }
 
         // With a timeout, a factory that blocks its thread before its first await must not hold the caller past it.
-        _ = Task.Run(() => RunBatchAsync(owned, state, batchFactory, policy, codec, generation, leader));
+        _ = Task.Run(() => RunBatchAsync(owned, job, generation, leader));
     }
 
     /// <summary>Fresh hits past the eager-refresh threshold: one background batch run for those not already running.</summary>
-    private void StartEagerRefreshMany<TState, T>(
-        List<CacheKey> keys,
-        TState state,
-        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
-        EntryPolicy policy,
-        CodecInfo codec)
+    private void StartEagerRefreshMany<TState, T>(List<CacheKey> keys, BatchJob<TState, T> job)
     {
         List<BatchMember<T>>? owned = null;
         foreach (var key in keys)
         {
             var flightKey = new FlightKey(key.StoreKey, typeof(T));
-            if (_flights.ContainsKey(flightKey))
+            if (TryAddEagerRefresh<T>(flightKey, key) is { } flight)
             {
-                continue;
+                (owned ??= []).Add(new BatchMember<T>(key, flightKey, flight));
             }
-
-            var flight = new Flight<T>(background: true);
-            if (!_flights.TryAdd(flightKey, flight))
-            {
-                flight.Dispose();
-                continue;
-            }
-
-            Log.EagerRefreshStarted(_logger, Name, key.Key);
-            (owned ??= []).Add(new BatchMember<T>(key, flightKey, flight));
         }
 
         if (owned is not null)
         {
-            _ = Task.Run(() => RunBatchAsync(owned, state, batchFactory, policy, codec, generation: -1, leader: null));
+            _ = Task.Run(() => RunBatchAsync(owned, job, generation: -1, leader: null));
         }
     }
 
@@ -406,15 +378,9 @@ internal sealed partial class DefaultTypedCache
     /// run: values are encoded and written (one store call) before the flights complete, keys whose callers all left are
     /// not written, and a run whose keys were read before another write landed re-reads them first.
     /// </summary>
-    private async Task RunBatchAsync<TState, T>(
-        List<BatchMember<T>> owned,
-        TState state,
-        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
-        EntryPolicy policy,
-        CodecInfo codec,
-        long generation,
-        ObservedOperation? leader)
+    private async Task RunBatchAsync<TState, T>(List<BatchMember<T>> owned, BatchJob<TState, T> job, long generation, ObservedOperation? leader)
     {
+        var (policy, codec) = (job.Policy, job.Codec);
         var tokens = new CancellationToken[owned.Count];
         for (var i = 0; i < owned.Count; i++)
         {
@@ -464,7 +430,7 @@ internal sealed partial class DefaultTypedCache
             IReadOnlyDictionary<string, T> produced;
             try
             {
-                produced = await batchFactory(state, keys, context, token).ConfigureAwait(false)
+                produced = await job.Factory(job.State, keys, context, token).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Cache '{Name}': the batch factory returned null instead of a dictionary.");
             }
             catch (Exception ex)
@@ -778,6 +744,18 @@ internal sealed partial class DefaultTypedCache
 
     /// <summary>A bulk call's keys: the distinct ones, and for each requested position the index of its distinct key.</summary>
     private readonly record struct KeyBatch(CacheKey[] Unique, int[] Positions);
+
+    /// <summary>What a batch factory run needs besides its keys: the caller's state and factory, the call's policy and codec.</summary>
+    private sealed class BatchJob<TState, T>(TState state, Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> factory, EntryPolicy policy, CodecInfo codec)
+    {
+        public TState State { get; } = state;
+
+        public Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> Factory { get; } = factory;
+
+        public EntryPolicy Policy { get; } = policy;
+
+        public CodecInfo Codec { get; } = codec;
+    }
 
     /// <summary>A key whose flight a batch run owns.</summary>
     private readonly record struct BatchMember<T>(CacheKey Key, FlightKey FlightKey, Flight<T> Flight);

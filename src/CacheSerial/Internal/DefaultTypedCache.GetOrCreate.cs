@@ -265,20 +265,29 @@ internal sealed partial class DefaultTypedCache
         StoreRead<T> current)
     {
         var flightKey = new FlightKey(key.StoreKey, typeof(T));
+        if (TryAddEagerRefresh<T>(flightKey, key) is { } flight)
+        {
+            _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1, leader: null));
+        }
+    }
+
+    /// <summary>Adds the background flight of an eager refresh; null when a run for the key is already going on.</summary>
+    private Flight<T>? TryAddEagerRefresh<T>(FlightKey flightKey, CacheKey key)
+    {
         if (_flights.ContainsKey(flightKey))
         {
-            return;
+            return null;
         }
 
         var flight = new Flight<T>(background: true);
         if (!_flights.TryAdd(flightKey, flight))
         {
             flight.Dispose();
-            return;
+            return null;
         }
 
         Log.EagerRefreshStarted(_logger, Name, key.Key);
-        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1, leader: null));
+        return flight;
     }
 
     private void Launch<TState, T>(

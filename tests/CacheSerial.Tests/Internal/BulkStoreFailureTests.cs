@@ -100,7 +100,7 @@ public sealed class BulkStoreFailureTests
         await h.Cache.SetManyAsync<string>([new("x", new string('x', 2000)), new("y", new string('y', 2000))], cancellationToken: Ct);
         chaos.OpenGate();
 
-        await AssertEventuallyAsync(async () => (await h.Cache.GetManyAsync<string>(["a", "b"], cancellationToken: Ct)).All(r => r.HasValue));
+        await StoreDeadlineTests.AssertEventuallyAsync(async () => (await h.Cache.GetManyAsync<string>(["a", "b"], cancellationToken: Ct)).All(r => r.HasValue));
         var values = await h.Cache.GetManyAsync<string>(["a", "b", "x", "y"], cancellationToken: Ct);
         Assert.Equal([new string('a', 2000), new string('b', 2000), new string('x', 2000), new string('y', 2000)], values.Select(r => r.Value));
     }
@@ -152,19 +152,4 @@ public sealed class BulkStoreFailureTests
     }
 
     private static ICacheStoreHealth Health(TestSupport.CacheHarness h) => (ICacheStoreHealth)h.Cache;
-
-    private static async Task AssertEventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(10, Ct);
-        }
-
-        Assert.Fail("the condition never held");
-    }
 }
