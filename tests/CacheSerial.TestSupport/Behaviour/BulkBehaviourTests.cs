@@ -280,6 +280,56 @@ public abstract class BulkBehaviourTests : BehaviourTestBase
     }
 
     [Fact]
+    public async Task SetManyAsync_OneValueTooLarge_SkippedAndLoggedOthersWritten()
+    {
+        using var h = CreateHarness(o => o.MaximumPayloadBytes = 1024);
+
+        await h.Cache.SetManyAsync<string>([new("small", "s"), new("large", new string('x', 4096))], cancellationToken: Ct);
+
+        Assert.Equal(["s", null], (await h.Cache.GetManyAsync<string>(["small", "large"], cancellationToken: Ct)).Select(r => r.Value));
+        Assert.Single(h.LogRecords(3001));
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_CodecCannotWriteOneValue_ThrowsSerializationAndStoresTheOthers()
+    {
+        using var h = CreateHarness();
+
+        await Assert.ThrowsAsync<CacheSerializationException>(async () =>
+            await h.Cache.GetOrCreateManyAsync<SelfReferencing?>(["ok", "cycle"], (_, _) =>
+                new ValueTask<IReadOnlyDictionary<string, SelfReferencing?>>(
+                    new Dictionary<string, SelfReferencing?> { ["ok"] = null, ["cycle"] = new SelfReferencing() }), cancellationToken: Ct));
+
+        Assert.True((await h.Cache.TryGetAsync<SelfReferencing?>("ok", cancellationToken: Ct)).HasValue);
+        Assert.False((await h.Cache.TryGetAsync<SelfReferencing?>("cycle", cancellationToken: Ct)).HasValue);
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_AfterFailSafeActivation_ThrottledKeysNotGivenToFactory()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHarness(timeProvider: time);
+        var options = FailSafe with { FailSafeThrottleDuration = TimeSpan.FromSeconds(30) };
+        await h.Cache.SetAsync("a", "old", options, Ct);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var given = new List<string[]>();
+        Func<IReadOnlyList<string>, CancellationToken, ValueTask<IReadOnlyDictionary<string, string>>> failing = (keys, _) =>
+        {
+            given.Add([.. keys]);
+            throw new InvalidOperationException("db down");
+        };
+
+        var first = await h.Cache.GetOrCreateManyAsync(["a"], failing, options, Ct);
+        var throttled = await h.Cache.GetOrCreateManyAsync(["a"], failing, options, Ct);
+        time.Advance(TimeSpan.FromSeconds(31));
+        var afterThrottle = await h.Cache.GetOrCreateManyAsync(["a"], failing, options, Ct);
+
+        Assert.Equal(("old", "old", "old"), (first["a"], throttled["a"], afterThrottle["a"]));
+        Assert.Equal(2, given.Count);
+        Assert.Single(h.LogRecords(4005));
+    }
+
+    [Fact]
     public async Task GetOrCreateAsync_WhileBatchProducesKey_JoinsBatchFlight()
     {
         using var h = CreateHarness();
