@@ -1,6 +1,9 @@
 namespace CacheSerial.Testing;
 
-/// <summary>One call to the cache, as <see cref="RecordingTypedCache"/> saw it.</summary>
+/// <summary>
+/// One call to the cache, as <see cref="RecordingTypedCache"/> saw it. A bulk call is recorded as one call per distinct key
+/// it was given, in the order of its keys.
+/// </summary>
 /// <param name="Operation">What was called.</param>
 /// <param name="Key">The caller's key.</param>
 /// <param name="Outcome">What the read found; <see cref="CacheOutcome.None"/> for calls that do not read.</param>
@@ -24,6 +27,18 @@ public enum CacheOperation
 
     /// <summary><see cref="ITypedCache.RefreshAsync"/>.</summary>
     Refresh,
+
+    /// <summary><see cref="ITypedCache.GetManyAsync{T}"/>: one call per distinct key, with that key's outcome.</summary>
+    GetMany,
+
+    /// <summary><see cref="ITypedCache.SetManyAsync{T}"/>: one call per distinct key.</summary>
+    SetMany,
+
+    /// <summary>
+    /// <see cref="ITypedCache.GetOrCreateManyAsync{TState, T}"/> (and its overloads): one call per distinct key; its factory
+    /// ran for the key when this call's batch factory was given that key.
+    /// </summary>
+    GetOrCreateMany,
 }
 
 /// <summary>What a reading call found.</summary>
@@ -35,7 +50,10 @@ public enum CacheOutcome
     /// <summary>A fresh value was found (for get-or-create: this call's factory did not run).</summary>
     Hit,
 
-    /// <summary>Nothing usable was found (for get-or-create: this call's factory ran and its value was returned).</summary>
+    /// <summary>
+    /// Nothing usable was found (for get-or-create: this call's factory ran and its value was returned; for a bulk
+    /// get-or-create, also when the batch factory returned no value for the key).
+    /// </summary>
     Miss,
 
     /// <summary>An expired value kept by fail-safe was returned (for get-or-create: the factory ran and failed).</summary>

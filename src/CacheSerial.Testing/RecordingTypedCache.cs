@@ -22,11 +22,7 @@ public sealed class RecordingTypedCache(ITypedCache inner) : ITypedCache
     public async ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         var result = await _inner.TryGetAsync<T>(key, options, cancellationToken).ConfigureAwait(false);
-        var outcome = !result.HasValue ? CacheOutcome.Miss
-            : result.IsStale ? CacheOutcome.Stale
-            : result.IsNegative ? CacheOutcome.Negative
-            : CacheOutcome.Hit;
-        _calls.Enqueue(new CacheCall(CacheOperation.TryGet, key, outcome, FactoryRan: false));
+        _calls.Enqueue(new CacheCall(CacheOperation.TryGet, key, OutcomeOf(result), FactoryRan: false));
         return result;
     }
 
@@ -92,11 +88,129 @@ public sealed class RecordingTypedCache(ITypedCache inner) : ITypedCache
         _calls.Enqueue(new CacheCall(CacheOperation.Refresh, key, CacheOutcome.None, FactoryRan: false));
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<CacheResult<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var results = await _inner.GetManyAsync<T>(keys, options, cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count && i < results.Count; i++)
+        {
+            if (seen.Add(keys[i]))
+            {
+                _calls.Enqueue(new CacheCall(CacheOperation.GetMany, keys[i], OutcomeOf(results[i]), FactoryRan: false));
+            }
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SetManyAsync<T>(IEnumerable<KeyValuePair<string, T>> entries, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var list = entries as IReadOnlyCollection<KeyValuePair<string, T>> ?? [.. entries]; // enumerated once, here and by the cache
+        await _inner.SetManyAsync(list, options, cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in list)
+        {
+            if (seen.Add(entry.Key))
+            {
+                _calls.Enqueue(new CacheCall(CacheOperation.SetMany, entry.Key, CacheOutcome.None, FactoryRan: false));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<TState, T>(
+        IReadOnlyList<string> keys,
+        TState state,
+        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
+        CacheEntryOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(batchFactory);
+        var run = new BatchRun();
+        IReadOnlyDictionary<string, T> values;
+        try
+        {
+            values = await _inner.GetOrCreateManyAsync(
+                keys,
+                (state, batchFactory, run),
+                static async (s, missing, context, ct) =>
+                {
+                    s.run.Started(missing);
+                    try
+                    {
+                        return await s.batchFactory(s.state, missing, context, ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        s.run.Failed = true;
+                        throw;
+                    }
+                },
+                options,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RecordBatch(keys, run, static (_, _) => CacheOutcome.None);
+            throw;
+        }
+
+        RecordBatch(keys, run, (key, ran) => !ran ? CacheOutcome.Hit : run.Failed && values.ContainsKey(key) ? CacheOutcome.Stale : CacheOutcome.Miss);
+        return values;
+    }
+
+    private static CacheOutcome OutcomeOf<T>(CacheResult<T> result) =>
+        !result.HasValue ? CacheOutcome.Miss
+        : result.IsStale ? CacheOutcome.Stale
+        : result.IsNegative ? CacheOutcome.Negative
+        : CacheOutcome.Hit;
+
+    private void RecordBatch(IReadOnlyList<string> keys, BatchRun run, Func<string, bool, CacheOutcome> outcome)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            if (key is not null && seen.Add(key))
+            {
+                var ran = run.Ran(key);
+                _calls.Enqueue(new CacheCall(CacheOperation.GetOrCreateMany, key, outcome(key, ran), ran));
+            }
+        }
+    }
+
     // Set by the factory wrapper, read after the awaited call: the await orders the accesses.
     private sealed class FactoryRun
     {
         public bool Started { get; set; }
 
         public bool Failed { get; set; }
+    }
+
+    // The keys this call's batch factory was given; a background refresh may add to them concurrently, hence the lock.
+    private sealed class BatchRun
+    {
+        private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+
+        public bool Failed { get; set; }
+
+        public void Started(IReadOnlyList<string> keys)
+        {
+            lock (_keys)
+            {
+                _keys.UnionWith(keys);
+            }
+        }
+
+        public bool Ran(string key)
+        {
+            lock (_keys)
+            {
+                return _keys.Contains(key);
+            }
+        }
     }
 }

@@ -32,7 +32,10 @@ public sealed class CacheFactoryContext
         _staleValue = staleValue;
     }
 
-    /// <summary>The key as the caller passed it (without the prefix).</summary>
+    /// <summary>
+    /// The key as the caller passed it (without the prefix); empty for the one context of a batch factory
+    /// (<see cref="ITypedCache.GetOrCreateManyAsync{TState, T}"/>), which is given its keys as a list.
+    /// </summary>
     public string Key { get; }
 
     /// <summary>Time to live of the result, relative to its write.</summary>

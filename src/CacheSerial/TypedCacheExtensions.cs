@@ -82,4 +82,61 @@ public static class TypedCacheExtensions
         ArgumentNullException.ThrowIfNull(cache);
         return cache.SetAsync(key, value, new CacheEntryOptions { Expiration = expiration }, cancellationToken);
     }
+
+    /// <summary>Bulk get-or-create with a batch factory that needs only the missing keys and a cancellation token.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="cache">The cache.</param>
+    /// <param name="keys">The cache keys.</param>
+    /// <param name="batchFactory">Produces values for the missing keys it is given, keyed by those keys; keys it leaves out are not cached.</param>
+    /// <param name="options">Per-call options.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The value of every requested key that was cached or produced.</returns>
+    public static ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<T>(
+        this ITypedCache cache,
+        IReadOnlyList<string> keys,
+        Func<IReadOnlyList<string>, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
+        CacheEntryOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(batchFactory);
+        return cache.GetOrCreateManyAsync(keys, batchFactory, static (f, missing, _, ct) => f(missing, ct), options, cancellationToken);
+    }
+
+    /// <summary>Bulk get-or-create with a batch factory that reads or changes the batch's <see cref="CacheFactoryContext"/>.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="cache">The cache.</param>
+    /// <param name="keys">The cache keys.</param>
+    /// <param name="batchFactory">Produces values for the missing keys it is given; the context's choices apply to all of them.</param>
+    /// <param name="options">Per-call options.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The value of every requested key that was cached or produced.</returns>
+    public static ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<T>(
+        this ITypedCache cache,
+        IReadOnlyList<string> keys,
+        Func<IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
+        CacheEntryOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(batchFactory);
+        return cache.GetOrCreateManyAsync(keys, batchFactory, static (f, missing, ctx, ct) => f(missing, ctx, ct), options, cancellationToken);
+    }
+
+    /// <summary>Writes several values with one relative time to live.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="cache">The cache.</param>
+    /// <param name="entries">The keys and their values.</param>
+    /// <param name="expiration">Time to live of every entry.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the store has answered.</returns>
+    public static ValueTask SetManyAsync<T>(
+        this ITypedCache cache,
+        IEnumerable<KeyValuePair<string, T>> entries,
+        TimeSpan expiration,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return cache.SetManyAsync(entries, new CacheEntryOptions { Expiration = expiration }, cancellationToken);
+    }
 }

@@ -18,6 +18,9 @@ internal enum CacheOperation : byte
     Set,
     Remove,
     Refresh,
+    GetMany,
+    SetMany,
+    GetOrCreateMany,
 }
 
 /// <summary>
@@ -29,9 +32,13 @@ internal enum CacheOperation : byte
 internal sealed class ObservedOperation
 {
     private static readonly string[] ActivityNames =
-        ["cacheserial.get", "cacheserial.get_or_create", "cacheserial.set", "cacheserial.remove", "cacheserial.refresh"];
+    [
+        "cacheserial.get", "cacheserial.get_or_create", "cacheserial.set", "cacheserial.remove", "cacheserial.refresh",
+        "cacheserial.get_many", "cacheserial.set_many", "cacheserial.get_or_create_many",
+    ];
 
-    private static readonly string[] OperationTags = ["get", "get_or_create", "set", "remove", "refresh"];
+    private static readonly string[] OperationTags =
+        ["get", "get_or_create", "set", "remove", "refresh", "get_many", "set_many", "get_or_create_many"];
 
     private readonly CacheMetrics _metrics;
     private readonly string _cacheName;
@@ -58,6 +65,9 @@ internal sealed class ObservedOperation
 
     /// <summary>The payload read or written, in bytes; -1 when none.</summary>
     public int PayloadBytes { get; set; } = -1;
+
+    /// <summary>How many keys a bulk call was given; -1 for single-key calls.</summary>
+    public int BatchSize { get; set; } = -1;
 
     public static bool IsObserved(CacheMetrics metrics) => metrics.OperationDurationEnabled || CacheActivities.Source.HasListeners();
 
@@ -122,7 +132,12 @@ internal sealed class ObservedOperation
                 _activity.SetTag(CacheTags.PayloadSize, PayloadBytes);
             }
 
-            if (_operation == CacheOperation.GetOrCreate)
+            if (BatchSize >= 0)
+            {
+                _activity.SetTag(CacheTags.BatchSize, BatchSize);
+            }
+
+            if (_operation is CacheOperation.GetOrCreate or CacheOperation.GetOrCreateMany)
             {
                 _activity.SetTag(CacheTags.FactoryRan, FactoryRan);
             }

@@ -183,6 +183,7 @@ internal static class CacheTags
     public const string Direction = "cacheserial.direction";
     public const string PayloadSize = "cacheserial.payload.size";
     public const string FactoryRan = "cacheserial.factory.ran";
+    public const string BatchSize = "cacheserial.batch.size";
     public const string ErrorType = "error.type";
 
     // Reasons a write is skipped.

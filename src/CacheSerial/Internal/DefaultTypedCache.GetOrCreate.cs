@@ -176,6 +176,11 @@ internal sealed partial class DefaultTypedCache
                 Timeout = timeout.Value,
             };
         }
+        catch (FlightOmittedException)
+        {
+            // A batch run (GetOrCreateManyAsync) owned this key and its factory returned no value for it: run our own.
+            return await JoinOrStartAsync(key, state, factory, policy, codec, previous, generation: -1, observed, cancellationToken).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
         {
             if (flight.Leave())
@@ -204,13 +209,27 @@ internal sealed partial class DefaultTypedCache
         long generation,
         ObservedOperation? observed)
     {
+        var flight = JoinOrAdd<T>(flightKey, out var started);
+        if (started)
+        {
+            Launch(flight, flightKey, key, state, factory, policy, codec, previous, generation, observed);
+        }
+
+        return flight;
+    }
+
+    /// <summary>Joins the key's running flight, or adds a new one that the caller must launch (<paramref name="started"/>).</summary>
+    private Flight<T> JoinOrAdd<T>(FlightKey flightKey, out bool started)
+    {
         while (true)
         {
+            started = true;
             if (_flights.TryGetValue(flightKey, out var existing))
             {
                 var running = (Flight<T>)existing;
                 if (running.TryJoin())
                 {
+                    started = false;
                     return running;
                 }
 
@@ -218,7 +237,6 @@ internal sealed partial class DefaultTypedCache
                 var replacement = new Flight<T>(background: false);
                 if (_flights.TryUpdate(flightKey, replacement, existing))
                 {
-                    Launch(replacement, flightKey, key, state, factory, policy, codec, previous, generation, observed);
                     return replacement;
                 }
 
@@ -229,7 +247,6 @@ internal sealed partial class DefaultTypedCache
                 var fresh = new Flight<T>(background: false);
                 if (_flights.TryAdd(flightKey, fresh))
                 {
-                    Launch(fresh, flightKey, key, state, factory, policy, codec, previous, generation, observed);
                     return fresh;
                 }
 
@@ -248,20 +265,29 @@ internal sealed partial class DefaultTypedCache
         StoreRead<T> current)
     {
         var flightKey = new FlightKey(key.StoreKey, typeof(T));
+        if (TryAddEagerRefresh<T>(flightKey, key) is { } flight)
+        {
+            _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1, leader: null));
+        }
+    }
+
+    /// <summary>Adds the background flight of an eager refresh; null when a run for the key is already going on.</summary>
+    private Flight<T>? TryAddEagerRefresh<T>(FlightKey flightKey, CacheKey key)
+    {
         if (_flights.ContainsKey(flightKey))
         {
-            return;
+            return null;
         }
 
         var flight = new Flight<T>(background: true);
         if (!_flights.TryAdd(flightKey, flight))
         {
             flight.Dispose();
-            return;
+            return null;
         }
 
         Log.EagerRefreshStarted(_logger, Name, key.Key);
-        _ = Task.Run(() => RunFlightAsync(flight, flightKey, key, state, factory, policy, codec, current, generation: -1, leader: null));
+        return flight;
     }
 
     private void Launch<TState, T>(

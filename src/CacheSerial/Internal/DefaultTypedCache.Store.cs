@@ -177,7 +177,7 @@ internal sealed partial class DefaultTypedCache
     /// Returns a buffer to the pool once the store no longer uses it, and observes the outcome of a call that was given
     /// up, so it never raises an unobserved task exception.
     /// </summary>
-    private static void Release(Task? pending, PooledBufferWriter? buffer)
+    private static void Release(Task? pending, IDisposable? buffer)
     {
         if (pending is null || pending.IsCompleted)
         {
@@ -190,7 +190,7 @@ internal sealed partial class DefaultTypedCache
             static (task, state) =>
             {
                 _ = task.Exception;
-                (state as PooledBufferWriter)?.Dispose();
+                (state as IDisposable)?.Dispose();
             },
             buffer,
             CancellationToken.None,
@@ -204,7 +204,12 @@ internal sealed partial class DefaultTypedCache
             ? new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout).")
             : exception;
 
-    private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception)
+    private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception) =>
+        OnStoreFailure(operation, key.Key, exception);
+
+    /// <summary>Counts, logs and reports a failed store call to the breaker; <paramref name="key"/> (the caller's key, or a
+    /// description of a bulk call's keys) is logged at Debug only.</summary>
+    private void OnStoreFailure(StoreOperation operation, string key, Exception exception)
     {
         _metrics.StoreError(Name, operation, exception);
         if (IsWrongType(exception))
@@ -212,12 +217,12 @@ internal sealed partial class DefaultTypedCache
             // The key holds another client's value of another kind: a data problem, and proof the store answers (a
             // probing call must close the breaker, not leave it probing).
             Log.WrongTypeRead(_logger, Name);
-            Log.StoreFailureDetail(_logger, Name, operation, key.Key, exception);
+            Log.StoreFailureDetail(_logger, Name, operation, key, exception);
             _breaker.OnSuccess();
             return;
         }
 
-        Log.StoreFailed(_logger, Name, operation, key.Key, exception);
+        Log.StoreFailed(_logger, Name, operation, key, exception);
         _breaker.OnFailure();
     }
 

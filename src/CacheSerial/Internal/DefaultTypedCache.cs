@@ -6,7 +6,7 @@ namespace CacheSerial.Internal;
 
 /// <summary>
 /// The one <see cref="ITypedCache"/> implementation. Split by concern: reads (<c>.Read.cs</c>), writes
-/// (<c>.Write.cs</c>) and get-or-create with stampede control (<c>.GetOrCreate.cs</c>).
+/// (<c>.Write.cs</c>), get-or-create with stampede control (<c>.GetOrCreate.cs</c>) and bulk operations (<c>.Bulk.cs</c>).
 /// </summary>
 internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 {

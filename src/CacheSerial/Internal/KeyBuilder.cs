@@ -52,9 +52,12 @@ internal sealed class KeyBuilder
     public static int MinimumMaximumKeyLength(string prefix) =>
         (prefix.Length == 0 ? 0 : prefix.Length + 1) + HashedKeyHeadLength + 1 + HashHexLength;
 
-    public CacheKey Build(string key)
+    public CacheKey Build(string key) => Build(key, nameof(key));
+
+    /// <summary>As <see cref="Build(string)"/>, naming <paramref name="paramName"/> in the exception (a bulk call's list).</summary>
+    public CacheKey Build(string key, string paramName)
     {
-        Validate(key, nameof(key));
+        Validate(key, paramName);
         var logical = _prefixPart.Length == 0 ? key : string.Concat(_prefixPart, key);
         var store = logical.Length <= MaximumKeyLength ? logical : Hashed(key);
         return new CacheKey(key, logical, store);

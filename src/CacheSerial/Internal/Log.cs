@@ -135,6 +135,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 4010, EventName = "EagerRefreshStarted", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': '{Key}' passed its eager-refresh threshold; a background refresh started.")]
     public static partial void EagerRefreshStarted(ILogger logger, string cacheName, string key);
+
+    // Bulk get-or-create (GetOrCreateManyAsync): one batch factory run for many keys.
+    [LoggerMessage(EventId = 4101, EventName = "BatchFactoryFailed", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': the batch factory for {Count} keys failed; nothing is cached, and waiting callers get the exception or, under fail-safe, stale values.")]
+    public static partial void BatchFactoryFailed(ILogger logger, string cacheName, int count, Exception exception);
+
+    [LoggerMessage(EventId = 4102, EventName = "BatchFactoryOmittedKeys", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': the batch factory returned no value for {Omitted} of its {Count} keys; they are not cached.")]
+    public static partial void BatchFactoryOmittedKeys(ILogger logger, string cacheName, int omitted, int count);
 }
 
 /// <summary>The store call that failed, for <see cref="Log.StoreFailed"/>.</summary>

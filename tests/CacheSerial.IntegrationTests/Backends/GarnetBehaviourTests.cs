@@ -68,6 +68,12 @@ public sealed class GarnetFailSafeBehaviourTests(GarnetFixture garnet) : FailSaf
 }
 
 [Collection(GarnetCollection.Name)]
+public sealed class GarnetBulkBehaviourTests(GarnetFixture garnet) : BulkBehaviourTests
+{
+    protected override IDistributedCache Store => garnet.Cache;
+}
+
+[Collection(GarnetCollection.Name)]
 public sealed class GarnetAdaptiveCachingBehaviourTests(GarnetFixture garnet) : AdaptiveCachingBehaviourTests
 {
     protected override IDistributedCache Store => garnet.Cache;

@@ -57,6 +57,11 @@ public sealed class SqliteFailSafeBehaviourTests(SqliteFixture sqlite) : FailSaf
     protected override IDistributedCache Store => sqlite.Cache;
 }
 
+public sealed class SqliteBulkBehaviourTests(SqliteFixture sqlite) : BulkBehaviourTests
+{
+    protected override IDistributedCache Store => sqlite.Cache;
+}
+
 public sealed class SqliteAdaptiveCachingBehaviourTests(SqliteFixture sqlite) : AdaptiveCachingBehaviourTests
 {
     protected override IDistributedCache Store => sqlite.Cache;

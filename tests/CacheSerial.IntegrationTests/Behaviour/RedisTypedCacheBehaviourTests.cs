@@ -17,6 +17,11 @@ public sealed class RedisFailSafeBehaviourTests(RedisFixture redis) : FailSafeBe
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisBulkBehaviourTests(RedisFixture redis) : BulkBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 public sealed class RedisAdaptiveCachingBehaviourTests(RedisFixture redis) : AdaptiveCachingBehaviourTests
 {
     protected override IDistributedCache Store => redis.Cache;

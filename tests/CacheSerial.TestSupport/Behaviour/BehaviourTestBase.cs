@@ -14,7 +14,8 @@ namespace CacheSerial.TestSupport.Behaviour;
 /// <see cref="EnvelopeTamperingBehaviourTests"/>, <see cref="KeyBehaviourTests"/>, <see cref="PayloadLimitBehaviourTests"/>,
 /// <see cref="StoreFailureBehaviourTests"/> (through <see cref="Fakes.ChaosDistributedCache"/>),
 /// <see cref="LogPrivacyBehaviourTests"/>, <see cref="StampedeBehaviourTests"/>, <see cref="FailSafeBehaviourTests"/>
-/// (fail-safe, factory timeouts, eager refresh), <see cref="AdaptiveCachingBehaviourTests"/> and
+/// (fail-safe, factory timeouts, eager refresh), <see cref="BulkBehaviourTests"/> (bulk reads, writes and get-or-create),
+/// <see cref="AdaptiveCachingBehaviourTests"/> and
 /// <see cref="StoreLifetimeBehaviourTests"/> (what the store does with the physical lifetime, read below the envelope).
 /// The codec round trips are
 /// <see cref="Codecs.CodecRoundTripTests"/> (override <c>Codec</c>, and <c>CreateStore</c> for another store).
@@ -61,6 +62,23 @@ public abstract class BehaviourTestBase
 
         Assert.True(result.HasValue, $"'{key}' was never stored");
         Assert.Equal(expected, result.Value);
+    }
+
+    /// <summary>
+    /// Moves the fake clock on by <paramref name="step"/> until the call completes (bounded): the call's timer may be
+    /// registered a moment after the test starts it, so one advance could come too early.
+    /// </summary>
+    protected static async Task AdvanceUntilCompletedAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Task call, TimeSpan step)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(call);
+        for (var i = 0; i < 1000 && !call.IsCompleted; i++)
+        {
+            time.Advance(step);
+            await Task.WhenAny(call, Task.Delay(10, Ct));
+        }
+
+        Assert.True(call.IsCompleted, "the call never completed");
     }
 
     /// <summary>A factory that counts its runs and returns <paramref name="value"/>.</summary>

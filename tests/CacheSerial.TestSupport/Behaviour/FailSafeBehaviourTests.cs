@@ -350,23 +350,6 @@ public abstract class FailSafeBehaviourTests : BehaviourTestBase
         return (CreateHarness(timeProvider: time), time);
     }
 
-    /// <summary>
-    /// Moves the fake clock on by <paramref name="step"/> until the call completes (bounded): the call's timer may be
-    /// registered a moment after the test starts it, so one advance could come too early.
-    /// </summary>
-    protected static async Task AdvanceUntilCompletedAsync(FakeTimeProvider time, Task call, TimeSpan step)
-    {
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(call);
-        for (var i = 0; i < 1000 && !call.IsCompleted; i++)
-        {
-            time.Advance(step);
-            await Task.WhenAny(call, Task.Delay(10, Ct));
-        }
-
-        Assert.True(call.IsCompleted, "the call never completed");
-    }
-
     private static async Task AssertEventuallyFreshAsync(CacheHarness h, string key, string expected)
     {
         CacheResult<string> read = default;

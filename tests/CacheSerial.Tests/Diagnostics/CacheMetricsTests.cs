@@ -173,6 +173,21 @@ public sealed class CacheMetricsTests
     }
 
     [Fact]
+    public async Task GetManyAsync_DuplicateKeys_OneLookupPerDistinctKey()
+    {
+        await using var h = new TelemetryHarness();
+        using var hits = h.Collect<long>("cacheserial.hits");
+        using var misses = h.Collect<long>("cacheserial.misses");
+        await h.Cache.SetAsync("a", 1, cancellationToken: Ct);
+
+        await h.Cache.GetManyAsync<int>(["a", "a", "b", "b", "c"], cancellationToken: Ct);
+
+        Assert.Single(hits.GetMeasurementSnapshot());
+        Assert.Equal(2, misses.GetMeasurementSnapshot().Count);
+        Assert.Equal(3, h.Store.Reads); // the default multi-key read: one single read per distinct key
+    }
+
+    [Fact]
     public async Task TwoProviders_CountOnlyTheirOwnCaches()
     {
         await using var a = new TelemetryHarness();

@@ -77,5 +77,11 @@ public sealed class AsHybridCacheRegistrationTests
         public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default) => default;
 
         public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask<IReadOnlyList<CacheResult<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask SetManyAsync<T>(IEnumerable<KeyValuePair<string, T>> entries, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<TState, T>(IReadOnlyList<string> keys, TState state, Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) => default;
     }
 }

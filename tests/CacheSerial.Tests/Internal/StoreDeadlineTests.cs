@@ -148,7 +148,7 @@ public sealed class StoreDeadlineTests
         Assert.True(call.IsCompleted, "the call never completed");
     }
 
-    private static async Task AssertEventuallyAsync(Func<Task<bool>> condition)
+    internal static async Task AssertEventuallyAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 500; i++)
         {

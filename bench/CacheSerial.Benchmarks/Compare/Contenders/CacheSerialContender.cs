@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CacheSerial.Benchmarks.Compare.Contenders;
 
 /// <summary>CacheSerial's <see cref="ITypedCache"/> over RedisCache (the IDistributedCache path), JSON or MessagePack.</summary>
-public sealed class CacheSerialContender : ICacheContender
+public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
 {
     private static readonly Func<Func<CancellationToken, ValueTask<Product>>, CacheFactoryContext, CancellationToken, ValueTask<Product>> Invoke =
         static (factory, _, ct) => factory(ct);
@@ -54,6 +54,18 @@ public sealed class CacheSerialContender : ICacheContender
 
     public ValueTask<Product> GetOrCreateAsync(string key, Func<CancellationToken, ValueTask<Product>> factory, CancellationToken cancellationToken) =>
         Cache.GetOrCreateAsync(key, factory, Invoke, cancellationToken: cancellationToken);
+
+    public async ValueTask<int> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var results = await Cache.GetManyAsync<Product>(keys, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var hits = 0;
+        foreach (var result in results)
+        {
+            hits += result.HasValue ? 1 : 0;
+        }
+
+        return hits;
+    }
 
     public ValueTask DisposeAsync() => _services?.DisposeAsync() ?? ValueTask.CompletedTask;
 
