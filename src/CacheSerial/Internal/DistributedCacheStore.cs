@@ -56,6 +56,20 @@ internal sealed class DistributedCacheStore : ICacheStore
             : new ValueTask(_cache.SetAsync(key, value.ToArray(), entryOptions, cancellationToken)); // IDistributedCache takes an exact-size array: the one copy this path cannot avoid
     }
 
+    // IDistributedCache has no multi-key read: single reads, a bounded number at once, each array taken as is (no copy).
+    public async ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
+    {
+        var results = new ReadOnlyMemory<byte>?[keys.Count];
+        await StoreBatch.ForEachAsync(keys.Count, (_cache, keys, results), static async (s, i, ct) =>
+        {
+            if (await s._cache.GetAsync(s.keys[i], ct).ConfigureAwait(false) is { } value)
+            {
+                s.results[i] = value;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default) =>
         new(_cache.RemoveAsync(key, cancellationToken));
 
