@@ -123,7 +123,8 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
         var results = new ReadOnlyMemory<byte>?[values.Length];
         for (var i = 0; i < values.Length; i++)
         {
-            results[i] = values[i].IsNull ? null : (ReadOnlyMemory<byte>)values[i];
+            // Typed null on purpose: a bare null would convert through byte[] into an empty (present) value.
+            results[i] = values[i].IsNull ? (ReadOnlyMemory<byte>?)null : (ReadOnlyMemory<byte>)values[i];
         }
 
         return results;
