@@ -5,7 +5,7 @@ namespace CacheSerial.StackExchangeRedis.Internal;
 
 /// <summary>
 /// The native Redis store: each entry is one plain Redis string holding the envelope, with the store lifetime as the
-/// key's own TTL. One round trip per call: GET (GETEX PX when the read names a sliding expiration), SET PX, DEL,
+/// key's own TTL. One round trip per call: GET (GETEX PX when the read names a sliding expiration), SET PX, DEL (the client sends UNLINK),
 /// PEXPIRE; bulk reads are one MGET and bulk writes one pipelined batch.
 /// </summary>
 /// <remarks>
