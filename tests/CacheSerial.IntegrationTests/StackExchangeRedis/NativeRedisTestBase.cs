@@ -10,19 +10,12 @@ namespace CacheSerial.IntegrationTests.StackExchangeRedis;
 
 /// <summary>
 /// Helpers for the native store's own tests: caches whose store owns its own connection (from the fixture's endpoint),
-/// inspected through the fixture's connection, a second multiplexer.
+/// inspected through the fixture's connection (<see cref="RedisTestBase.Database"/>), a second multiplexer.
 /// </summary>
-public abstract class NativeRedisTestBase(RedisFixture redis)
+public abstract class NativeRedisTestBase(RedisFixture redis) : RedisTestBase(redis)
 {
-    protected RedisFixture Redis { get; } = redis;
-
-    /// <summary>The fixture's connection: not the one the stores under test use.</summary>
-    protected IDatabase Database => Redis.Database;
-
-    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     /// <summary>A cache on the native store over a connection of its own to the fixture's server.</summary>
-    protected CacheHarness CreateHarness(Action<CacheSerialOptions>? configure = null, Action<RedisCacheStoreOptions>? store = null) =>
+    protected CacheHarness CreateNativeHarness(Action<CacheSerialOptions>? configure = null, Action<RedisCacheStoreOptions>? store = null) =>
         new(new RedisStringView(Redis.Connection), configure, b => b.UseStackExchangeRedis(Redis.Endpoint, store));
 
     /// <summary>The native store under a harness's cache.</summary>
@@ -31,6 +24,6 @@ public abstract class NativeRedisTestBase(RedisFixture redis)
     private protected static RedisCacheStore StoreOf(ITypedCache cache) =>
         Assert.IsType<RedisCacheStore>(((DefaultTypedCache)cache).Store);
 
-    /// <summary>The Redis key of a caller's key: the stored key itself (the native store adds nothing).</summary>
-    protected static RedisKey RawKey(CacheHarness harness, string key) => harness.StoreKey(key);
+    /// <summary>The Redis key of a caller's key: the stored key itself (the native store adds no instance name).</summary>
+    protected static RedisKey NativeKey(CacheHarness harness, string key) => harness.StoreKey(key);
 }

@@ -11,7 +11,7 @@ public sealed class RedisCacheStoreBulkTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task GetManyAsync_PresentAndAbsentKeys_ValuesInOrderAndNullForAbsent()
     {
-        using var h = CreateHarness();
+        using var h = CreateNativeHarness();
         var keys = new[] { h.StoreKey("a"), h.StoreKey("missing"), h.StoreKey("b") };
         await Database.StringSetAsync(keys[0], "one", TimeSpan.FromMinutes(1), When.Always);
         await Database.StringSetAsync(keys[2], "two", TimeSpan.FromMinutes(1), When.Always);
@@ -27,7 +27,7 @@ public sealed class RedisCacheStoreBulkTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task GetManyAsync_WithSlidingExpiration_RenewsEveryPresentKey()
     {
-        using var h = CreateHarness();
+        using var h = CreateNativeHarness();
         var keys = new[] { h.StoreKey("a"), h.StoreKey("missing"), h.StoreKey("b") };
         await Database.StringSetAsync(keys[0], "one", TimeSpan.FromSeconds(5), When.Always);
         await Database.StringSetAsync(keys[2], "two", TimeSpan.FromSeconds(5), When.Always);
@@ -50,7 +50,7 @@ public sealed class RedisCacheStoreBulkTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task SetManyAsync_Entries_EachStoredAsStringWithItsOwnTtl()
     {
-        using var h = CreateHarness();
+        using var h = CreateNativeHarness();
         var entries = new[]
         {
             new CacheStoreEntry(h.StoreKey("a"), "one"u8.ToArray(), new CacheStoreEntryOptions(TimeSpan.FromMilliseconds(60_500), null)),

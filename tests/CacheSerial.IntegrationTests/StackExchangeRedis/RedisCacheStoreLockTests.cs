@@ -9,7 +9,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public void DistributedLock_ByDefault_IsNull()
     {
-        using var h = CreateHarness();
+        using var h = CreateNativeHarness();
 
         Assert.Null(StoreOf(h).DistributedLock);
     }
@@ -17,7 +17,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public void DistributedLock_TurnedOn_HasTheConfiguredWaitTimeout()
     {
-        using var h = CreateHarness(store: o =>
+        using var h = CreateNativeHarness(store: o =>
         {
             o.DistributedLock = true;
             o.LockWaitTimeout = TimeSpan.FromSeconds(3);
@@ -29,7 +29,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task TryAcquireAsync_Free_ReturnsTokenStoredUnderLockKeyWithLease()
     {
-        using var h = CreateHarness(store: o => o.DistributedLock = true);
+        using var h = CreateNativeHarness(store: o => o.DistributedLock = true);
         var key = h.StoreKey("k");
 
         var token = await StoreOf(h).DistributedLock!.TryAcquireAsync(key, Ct);
@@ -43,7 +43,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task TryAcquireAsync_AlreadyHeld_ReturnsNull()
     {
-        using var h = CreateHarness(store: o => o.DistributedLock = true);
+        using var h = CreateNativeHarness(store: o => o.DistributedLock = true);
         var locks = StoreOf(h).DistributedLock!;
         var key = h.StoreKey("k");
 
@@ -57,7 +57,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task ReleaseAsync_WrongToken_KeepsTheLock()
     {
-        using var h = CreateHarness(store: o => o.DistributedLock = true);
+        using var h = CreateNativeHarness(store: o => o.DistributedLock = true);
         var locks = StoreOf(h).DistributedLock!;
         var key = h.StoreKey("k");
         var token = await locks.TryAcquireAsync(key, Ct);
@@ -71,7 +71,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task ReleaseAsync_RightToken_DeletesTheLockSoItCanBeTakenAgain()
     {
-        using var h = CreateHarness(store: o => o.DistributedLock = true);
+        using var h = CreateNativeHarness(store: o => o.DistributedLock = true);
         var locks = StoreOf(h).DistributedLock!;
         var key = h.StoreKey("k");
         var token = await locks.TryAcquireAsync(key, Ct);
@@ -85,7 +85,7 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task TryAcquireAsync_HolderNeverReleases_LockExpiresAtItsLease()
     {
-        using var h = CreateHarness(store: o =>
+        using var h = CreateNativeHarness(store: o =>
         {
             o.DistributedLock = true;
             o.LockLease = TimeSpan.FromMilliseconds(200);
@@ -112,8 +112,8 @@ public sealed class RedisCacheStoreLockTests(RedisFixture redis) : NativeRedisTe
     [Fact]
     public async Task TryAcquireAsync_TwoStoresOnOneServer_OnlyOneHolds()
     {
-        using var a = CreateHarness(store: o => o.DistributedLock = true);
-        using var b = CreateHarness(store: o => o.DistributedLock = true);
+        using var a = CreateNativeHarness(store: o => o.DistributedLock = true);
+        using var b = CreateNativeHarness(store: o => o.DistributedLock = true);
         var key = a.StoreKey("k");
 
         var first = await StoreOf(a).DistributedLock!.TryAcquireAsync(key, Ct);

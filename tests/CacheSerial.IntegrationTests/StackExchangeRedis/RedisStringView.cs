@@ -1,3 +1,4 @@
+using CacheSerial.StackExchangeRedis.Internal;
 using Microsoft.Extensions.Caching.Distributed;
 using StackExchange.Redis;
 
@@ -42,6 +43,6 @@ internal sealed class RedisStringView(IConnectionMultiplexer connection) : IDist
             ttl = sliding;
         }
 
-        return ttl is { } t ? TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(t.TotalMilliseconds))) : null;
+        return ttl is { } t ? RedisCacheStore.Milliseconds(t) : null;
     }
 }
