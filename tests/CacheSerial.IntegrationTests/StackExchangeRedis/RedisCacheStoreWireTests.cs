@@ -106,6 +106,26 @@ public sealed class RedisCacheStoreWireTests(RedisFixture redis) : NativeRedisTe
     }
 
     [Fact]
+    public async Task TryGetAsync_SlidingReadOfCappedEntry_BytesOutliveTheCapButTheCacheMissesAtIt()
+    {
+        // A known limit (docs/backends.md): GETEX renews by the window and cannot know the entry's absolute cap.
+        using var h = CreateNativeHarness();
+        var options = new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30), Expiration = TimeSpan.FromMilliseconds(1500) };
+        await h.Cache.SetAsync("k", 1, options, Ct);
+
+        var before = await h.Cache.TryGetAsync<int>("k", options, Ct);
+        var renewed = await Database.KeyTimeToLiveAsync(NativeKey(h, "k"));
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        var after = await h.Cache.TryGetAsync<int>("k", options, Ct);
+
+        Assert.True(before.HasValue);
+        Assert.NotNull(renewed);
+        Assert.InRange(renewed.Value, TimeSpan.FromMilliseconds(1501), TimeSpan.FromSeconds(30)); // past the 1.5 s cap
+        Assert.False(after.HasValue); // the envelope's logical expiry
+        Assert.True(await Database.KeyExistsAsync(NativeKey(h, "k"))); // the bytes are still there
+    }
+
+    [Fact]
     public async Task RemoveAsync_Entry_DeletesTheKey()
     {
         using var h = CreateNativeHarness();
