@@ -5,8 +5,8 @@ namespace CacheSerial.StackExchangeRedis.Internal;
 
 /// <summary>
 /// The native Redis store: each entry is one plain Redis string holding the envelope, with the store lifetime as the
-/// key's own TTL. One round trip per call: GET (GETEX PX when the read names a sliding expiration), SET PX, DEL (the
-/// client sends UNLINK), PEXPIRE; bulk reads are one MGET and bulk writes one pipelined batch.
+/// key's own TTL. One command per call: GET (GETEX when the read names a sliding expiration), SET with a millisecond
+/// TTL (the client sends PSETEX), DEL (sent as UNLINK), PEXPIRE; bulk reads are one MGET, bulk writes one pipelined batch.
 /// </summary>
 /// <remarks>
 /// Redis cannot know an entry's absolute cap when a read renews it, so a sliding entry's bytes may outlive the cap by up
