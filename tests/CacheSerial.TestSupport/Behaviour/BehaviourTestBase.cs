@@ -31,7 +31,22 @@ public abstract class BehaviourTestBase
         Action<CacheSerialOptions>? configure = null,
         Action<ICacheSerialBuilder>? build = null,
         TimeProvider? timeProvider = null,
-        string? prefix = null) => new(Store, configure, build, timeProvider, prefix);
+        string? prefix = null) => new(Store, configure, WithStore(build), timeProvider, prefix);
+
+    /// <summary>
+    /// Gives the suite's caches a store of their own (for example <c>UseStackExchangeRedis</c>); by default they use
+    /// <see cref="Store"/> through the <see cref="IDistributedCache"/> adapter. <see cref="Store"/> then stays the raw view
+    /// of the same entries (reads and tampering below the cache), and harnesses over a decorator of it still use it.
+    /// </summary>
+    protected virtual void ConfigureStore(ICacheSerialBuilder builder)
+    {
+    }
+
+    private Action<ICacheSerialBuilder> WithStore(Action<ICacheSerialBuilder>? build) => b =>
+    {
+        ConfigureStore(b);
+        build?.Invoke(b);
+    };
 
     /// <summary>A harness over <paramref name="store"/> (a decorator of <see cref="Store"/>, for example).</summary>
     protected static CacheHarness CreateHarness(

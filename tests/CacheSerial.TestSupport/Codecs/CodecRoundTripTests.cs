@@ -250,7 +250,16 @@ public abstract class CodecRoundTripTests
         await Task.WhenAll(tasks);
     }
 
-    protected CacheHarness CreateCacheHarness() => new(CreateStore(), build: b => b.UseCodec(Codec));
+    protected CacheHarness CreateCacheHarness() => new(CreateStore(), build: b =>
+    {
+        ConfigureStore(b);
+        b.UseCodec(Codec);
+    });
+
+    /// <summary>Gives the cache a store of its own (for example <c>UseStackExchangeRedis</c>) instead of <see cref="CreateStore"/>'s through the adapter.</summary>
+    protected virtual void ConfigureStore(ICacheSerialBuilder builder)
+    {
+    }
 
     /// <summary>Round-trips <paramref name="value"/> directly (one and many segments) and through a cache.</summary>
     protected async Task RoundTripAsync<T>(T value, Action<T, T>? assertEqual = null)

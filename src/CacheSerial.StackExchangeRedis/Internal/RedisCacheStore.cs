@@ -1,0 +1,185 @@
+using System.Buffers;
+using StackExchange.Redis;
+
+namespace CacheSerial.StackExchangeRedis.Internal;
+
+/// <summary>
+/// The native Redis store: each entry is one plain Redis string holding the envelope, with the store lifetime as the
+/// key's own TTL. One command per call: GET (GETEX when the read names a sliding expiration), SET with a millisecond
+/// TTL (the client sends PSETEX), DEL (sent as UNLINK), PEXPIRE; bulk reads are one MGET, bulk writes one pipelined batch.
+/// </summary>
+/// <remarks>
+/// Redis cannot know an entry's absolute cap when a read renews it, so a sliding entry's bytes may outlive the cap by up
+/// to one sliding window; the envelope's logical expiry still makes it a miss at the cap.
+/// Redis' own client takes no cancellation token: a call is cancelled before it is sent, and the cache stops waiting for
+/// it at its deadline.
+/// </remarks>
+internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposable
+{
+    public RedisCacheStore(RedisConnection connection, RedisCacheStoreOptions options)
+    {
+        Connection = connection;
+        DistributedLock = options.DistributedLock ? new RedisCacheStoreLock(connection, options.LockLease, options.LockWaitTimeout) : null;
+    }
+
+    public RedisConnection Connection { get; }
+
+    public ICacheStoreLock? DistributedLock { get; }
+
+    public async ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        if (slidingExpiration is { } sliding)
+        {
+            // GETEX has no leased form in StackExchange.Redis: the value arrives as one array, copied once.
+            var value = await database.StringGetSetExpiryAsync(key, Milliseconds(sliding)).ConfigureAwait(false);
+            if (value.IsNull)
+            {
+                return false;
+            }
+
+            destination.Write(((ReadOnlyMemory<byte>)value).Span);
+            return true;
+        }
+
+        using var lease = await database.StringGetLeaseAsync(key).ConfigureAwait(false);
+        if (lease is null)
+        {
+            return false;
+        }
+
+        destination.Write(lease.Span);
+        return true;
+    }
+
+    public async ValueTask SetAsync(string key, ReadOnlySequence<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        await database.StringSetAsync(key, ToRedisValue(value), TimeToLive(options), When.Always).ConfigureAwait(false);
+    }
+
+    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        await database.KeyDeleteAsync(key).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// PEXPIRE with the cache's default sliding expiration. The key itself does not record its window, so without a
+    /// default sliding expiration there is nothing to renew it by, and this makes no call.
+    /// </summary>
+    public async ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (slidingExpiration is not { } sliding)
+        {
+            return;
+        }
+
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        await database.KeyExpireAsync(key, Milliseconds(sliding)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        RedisValue[] values;
+        if (slidingExpiration is null && !IsCluster(database))
+        {
+            var redisKeys = new RedisKey[keys.Count];
+            for (var i = 0; i < redisKeys.Length; i++)
+            {
+                redisKeys[i] = keys[i];
+            }
+
+            values = await database.StringGetAsync(redisKeys).ConfigureAwait(false);
+        }
+        else
+        {
+            // GETEX takes one key; on a cluster MGET's keys must share a slot. Either way: one pipelined batch, which the
+            // client sends to each node in one write.
+            var batch = database.CreateBatch();
+            var reads = new Task<RedisValue>[keys.Count];
+            var sliding = slidingExpiration is { } s ? Milliseconds(s) : (TimeSpan?)null;
+            for (var i = 0; i < reads.Length; i++)
+            {
+                reads[i] = sliding is { } window ? batch.StringGetSetExpiryAsync(keys[i], window) : batch.StringGetAsync(keys[i]);
+            }
+
+            batch.Execute();
+            values = await Task.WhenAll(reads).ConfigureAwait(false);
+        }
+
+        var results = new ReadOnlyMemory<byte>?[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            // Typed null on purpose: a bare null would convert through byte[] into an empty (present) value.
+            results[i] = values[i].IsNull ? (ReadOnlyMemory<byte>?)null : (ReadOnlyMemory<byte>)values[i];
+        }
+
+        return results;
+    }
+
+    public async ValueTask SetManyAsync(IReadOnlyList<CacheStoreEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        var batch = database.CreateBatch();
+        var writes = new Task[entries.Count];
+        for (var i = 0; i < writes.Length; i++)
+        {
+            var entry = entries[i];
+            writes[i] = batch.StringSetAsync(entry.Key, entry.Value, TimeToLive(entry.Options), When.Always);
+        }
+
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
+
+    public void Dispose() => Connection.Dispose();
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+
+    /// <summary>
+    /// A time in whole milliseconds, rounded up and at least 1: Redis counts in milliseconds, and the client truncates
+    /// (0 would be an error, a shorter time an earlier expiry than asked).
+    /// </summary>
+    internal static TimeSpan Milliseconds(TimeSpan value) =>
+        TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(value.TotalMilliseconds)));
+
+    private static TimeSpan? TimeToLive(CacheStoreEntryOptions options) =>
+        options.InitialTimeToLive is { } ttl ? Milliseconds(ttl) : null;
+
+    // The cache's write buffer is one segment: passed to the client as is. A chained sequence is flattened once.
+    private static RedisValue ToRedisValue(ReadOnlySequence<byte> value) =>
+        value.IsSingleSegment ? value.First : value.ToArray();
+
+    private static bool IsCluster(IDatabase database)
+    {
+        foreach (var server in database.Multiplexer.GetServers())
+        {
+            if (server.ServerType == ServerType.Cluster)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
