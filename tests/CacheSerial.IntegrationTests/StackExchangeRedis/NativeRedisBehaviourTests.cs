@@ -131,3 +131,10 @@ public sealed class NativeRedisMessagePackRoundTripTests(RedisFixture redis) : C
 
     protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
 }
+
+public sealed class NativeRedisBulkBehaviourTests(RedisFixture redis) : BulkBehaviourTests
+{
+    protected override IDistributedCache Store => new RedisStringView(redis.Connection);
+
+    protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
+}
