@@ -12,6 +12,9 @@ public static class ContenderCatalog
     [
         new CacheSerialContender(CacheSerialCodec.Json),
         new CacheSerialContender(CacheSerialCodec.MessagePack),
+        new CacheSerialContender(CacheSerialCodec.Json, CacheSerialStore.Native),
+        new CacheSerialContender(CacheSerialCodec.MessagePack, CacheSerialStore.Native),
+        new CacheSerialContender(CacheSerialCodec.Json, CacheSerialStore.NativeWithLock),
         new HybridCacheContender(localCache: false),
         new HybridCacheContender(localCache: true),
         new FusionCacheContender(memory: false),

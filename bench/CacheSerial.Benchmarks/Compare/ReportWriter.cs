@@ -148,35 +148,56 @@ public static class ReportWriter
     private static void WriteHeadline(StringBuilder md, CompareReport report)
     {
         var latency = report.Tables.Find(t => t.Id == MetricIds.HitP50);
-        var allocation = report.Tables.Find(t => t.Id == MetricIds.HitAllocation);
-        var subject = latency?.Rows.Find(r => r.Contender == HeadlineSubject)?.Median;
-        if (latency is null || subject is null)
+        if (latency is null || !latency.Rows.Exists(r => r.Median is not null && HeadlineSubjects.Any(s => s.Name == r.Contender)))
         {
             return;
         }
 
         md.AppendLine("## Headline");
         md.AppendLine();
-        md.AppendLine($"{HeadlineSubject} (IDistributedCache path) hit, median p50 latency {FormatNumber(subject.Value)} µs:");
-        md.AppendLine();
-        foreach (var other in new[] { report.FloorName, "RedisCache + STJ", report.ReferenceName, "FusionCache (distributed only)" })
+        var allocation = report.Tables.Find(t => t.Id == MetricIds.HitAllocation);
+        var throughput = report.Tables.Find(t => t.Id == MetricIds.HitThroughput);
+        foreach (var (name, path) in HeadlineSubjects)
         {
-            var value = latency.Rows.Find(r => r.Contender == other)?.Median;
-            md.AppendLine($"- vs {other}: {Ratio(subject, value)}" + (value is null ? string.Empty : $" ({FormatNumber(value.Value)} µs)"));
-        }
+            var subject = latency.Rows.Find(r => r.Contender == name)?.Median;
+            if (subject is null)
+            {
+                continue;
+            }
 
-        var bytes = allocation?.Rows.Find(r => r.Contender == HeadlineSubject)?.Median;
-        var floorBytes = allocation?.Rows.Find(r => r.Contender == report.FloorName)?.Median;
-        if (bytes is not null)
-        {
-            md.AppendLine($"- allocated per hit: {FormatNumber(bytes.Value)} B" +
-                          (floorBytes is null ? string.Empty : $" (floor: {FormatNumber(floorBytes.Value)} B, {Ratio(bytes, floorBytes)})"));
-        }
+            md.AppendLine($"{name} ({path}) hit, median p50 latency {FormatNumber(subject.Value)} µs:");
+            md.AppendLine();
+            foreach (var other in new[] { report.FloorName, "RedisCache + STJ", report.ReferenceName, "FusionCache (distributed only)" })
+            {
+                var value = latency.Rows.Find(r => r.Contender == other)?.Median;
+                md.AppendLine($"- vs {other}: {Ratio(subject, value)}" + (value is null ? string.Empty : $" ({FormatNumber(value.Value)} µs)"));
+            }
 
-        md.AppendLine();
+            var opsPerSecond = throughput?.Rows.Find(r => r.Contender == name)?.Median;
+            var floorOps = throughput?.Rows.Find(r => r.Contender == report.FloorName)?.Median;
+            if (opsPerSecond is not null)
+            {
+                md.AppendLine($"- 64-caller hit throughput: {FormatNumber(opsPerSecond.Value)} ops/s" +
+                              (floorOps is null ? string.Empty : $" ({Ratio(opsPerSecond, floorOps)} the floor's {FormatNumber(floorOps.Value)})"));
+            }
+
+            var bytes = allocation?.Rows.Find(r => r.Contender == name)?.Median;
+            var floorBytes = allocation?.Rows.Find(r => r.Contender == report.FloorName)?.Median;
+            if (bytes is not null)
+            {
+                md.AppendLine($"- allocated per hit: {FormatNumber(bytes.Value)} B" +
+                              (floorBytes is null ? string.Empty : $" (floor: {FormatNumber(floorBytes.Value)} B, {Ratio(bytes, floorBytes)})"));
+            }
+
+            md.AppendLine();
+        }
     }
 
-    private const string HeadlineSubject = "CacheSerial JSON";
+    private static readonly (string Name, string Path)[] HeadlineSubjects =
+    [
+        ("CacheSerial JSON", "IDistributedCache path over RedisCache"),
+        (Contenders.CacheSerialContender.NativeJsonName, "native Redis store"),
+    ];
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 

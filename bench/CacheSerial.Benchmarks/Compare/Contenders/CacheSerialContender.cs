@@ -4,7 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheSerial.Benchmarks.Compare.Contenders;
 
-/// <summary>CacheSerial's <see cref="ITypedCache"/> over RedisCache (the IDistributedCache path), JSON or MessagePack.</summary>
+/// <summary>
+/// CacheSerial's <see cref="ITypedCache"/>, JSON or MessagePack, over RedisCache (the IDistributedCache path) or the
+/// native Redis store (with or without its distributed lock).
+/// </summary>
 public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
 {
     private static readonly Func<Func<CancellationToken, ValueTask<Product>>, CacheFactoryContext, CancellationToken, ValueTask<Product>> Invoke =
@@ -13,25 +16,53 @@ public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
     private readonly Func<string, CacheFactoryContext, CancellationToken, ValueTask<Product>> _missNotExpected;
     private ServiceProvider? _services;
     private readonly CacheSerialCodec _codec;
+    private readonly CacheSerialStore _store;
     private ITypedCache? _cache;
 
-    public CacheSerialContender(CacheSerialCodec codec)
+    public CacheSerialContender(CacheSerialCodec codec, CacheSerialStore store = CacheSerialStore.DistributedCache)
     {
         _codec = codec;
+        _store = store;
         _missNotExpected = (key, _, _) => throw new UnexpectedMissException(Name, key); // allocated once, not per hit
     }
 
-    public string Name => _codec == CacheSerialCodec.Json ? "CacheSerial JSON" : "CacheSerial MessagePack";
+    public string Name => _store switch
+    {
+        CacheSerialStore.DistributedCache => _codec == CacheSerialCodec.Json ? "CacheSerial JSON" : "CacheSerial MessagePack",
+        CacheSerialStore.Native => _codec == CacheSerialCodec.Json ? NativeJsonName : "CacheSerial native MessagePack",
+        _ => "CacheSerial native JSON + lock",
+    };
 
-    public string Description => _codec == CacheSerialCodec.Json
-        ? "`ITypedCache.GetOrCreateAsync` over `RedisCache`, `SystemTextJsonCodec(ProductJsonContext.Default)`"
-        : "`ITypedCache.GetOrCreateAsync` over `RedisCache`, `MessagePackCodec` (attributed type)";
+    /// <summary>The native store's JSON row, which the report's headline compares with the peers.</summary>
+    public const string NativeJsonName = "CacheSerial native JSON";
+
+    public string Description =>
+        "`ITypedCache.GetOrCreateAsync` over " + _store switch
+        {
+            CacheSerialStore.DistributedCache => "`RedisCache`",
+            CacheSerialStore.Native => "the native store (`UseStackExchangeRedis`)",
+            _ => "the native store with `DistributedLock = true` (a lock round trip per miss)",
+        } + (_codec == CacheSerialCodec.Json ? ", `SystemTextJsonCodec(ProductJsonContext.Default)`" : ", `MessagePackCodec` (attributed type)") +
+        "; bulk = `GetManyAsync`" + (_store == CacheSerialStore.DistributedCache ? " (parallel single reads)" : " (one `MGET`)");
 
     public ValueTask SetupAsync(ContenderEnvironment environment, CancellationToken cancellationToken)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IDistributedCache>(RedisCaches.Create(environment));
-        var builder = services.AddCacheSerial(o => o.DefaultEntryOptions = new CacheEntryOptions { Expiration = environment.Expiration });
+        ICacheSerialBuilder builder;
+        if (_store == CacheSerialStore.DistributedCache)
+        {
+            services.AddSingleton<IDistributedCache>(RedisCaches.Create(environment));
+            builder = services.AddCacheSerial(o => o.DefaultEntryOptions = new CacheEntryOptions { Expiration = environment.Expiration });
+        }
+        else
+        {
+            builder = services.AddCacheSerial(o =>
+            {
+                o.KeyPrefix = environment.KeyPrefix;
+                o.DefaultEntryOptions = new CacheEntryOptions { Expiration = environment.Expiration };
+            }).UseStackExchangeRedis(environment.Connection, o => o.DistributedLock = _store == CacheSerialStore.NativeWithLock);
+        }
+
         if (_codec == CacheSerialCodec.Json)
         {
             builder.UseSystemTextJson(ProductJsonContext.Default);
@@ -70,6 +101,14 @@ public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
     public ValueTask DisposeAsync() => _services?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private ITypedCache Cache => _cache ?? throw new InvalidOperationException("SetupAsync has not run.");
+}
+
+/// <summary>The store a <see cref="CacheSerialContender"/> uses.</summary>
+public enum CacheSerialStore
+{
+    DistributedCache,
+    Native,
+    NativeWithLock,
 }
 
 /// <summary>The codec a <see cref="CacheSerialContender"/> uses.</summary>
