@@ -1,0 +1,483 @@
+using CacheSerial.Internal;
+using CacheSerial.TestSupport;
+using CacheSerial.TestSupport.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CacheSerial.Tests.Internal;
+
+/// <summary>
+/// Stampede control across processes: several caches, each in its own container as in its own process, over one
+/// in-memory store with a lock, on a fake clock that moves only while the cache waits on it.
+/// </summary>
+public sealed class DistributedLockTests
+{
+    private const string Key = "product:1";
+    // A year, as the lock's wait and lease unless a test is about them: the stepping clock moves fast while a cache polls,
+    // and must never reach these, whatever the machine's speed.
+    private static readonly TimeSpan Never = TimeSpan.FromDays(365);
+    private static readonly CacheEntryOptions Options = new() { Expiration = Never };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task GetOrCreateAsync_ConcurrentCallersOnThreeProcessesOverOneStore_RunFactoryOnceInTotal()
+    {
+        using var c = new Cluster(nodes: 3);
+        var runs = new int[3];
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var callers = Enumerable.Range(0, 30).Select(i =>
+        {
+            var node = i % 3;
+            return c.Nodes[node].Cache.GetOrCreateAsync(Key, async ct =>
+            {
+                Interlocked.Increment(ref runs[node]);
+                await gate.Task.WaitAsync(ct);
+                return "from-node-" + node;
+            }, Options, Ct).AsTask();
+        }).ToArray();
+        await c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockAcquire) == 3).WaitAsync(Ct);
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(callers));
+
+        var values = await Task.WhenAll(callers);
+        Assert.Equal(1, runs.Sum());
+        var holder = Array.IndexOf(runs, 1);
+        Assert.All(values, v => Assert.Equal("from-node-" + holder, v));
+        for (var node = 0; node < 3; node++)
+        {
+            Assert.Equal(node == holder ? 1 : 0, c.Nodes[node].LogRecords(5001).Count);
+            Assert.Equal(node == holder ? 0 : 1, c.Nodes[node].LogRecords(5002).Count);
+            Assert.Empty(c.Nodes[node].LogRecords(5003));
+        }
+
+        Assert.False(c.Store.IsLocked(c.StoreKey));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HolderFinishes_ReleasesAfterItsWriteAndWaiterGetsItsValue()
+    {
+        using var c = new Cluster(nodes: 2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiterRuns = 0;
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return "holder";
+        }, Options, Ct).AsTask();
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, _ =>
+        {
+            waiterRuns++;
+            return new ValueTask<string>("waiter");
+        }, Options, Ct).AsTask();
+
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(holder, waiter));
+
+        Assert.Equal("holder", await holder);
+        Assert.Equal("holder", await waiter);
+        Assert.Equal(0, waiterRuns);
+        var calls = c.Store.Calls;
+        var write = IndexOf(calls, StoreCallKind.Set);
+        var release = IndexOf(calls, StoreCallKind.LockRelease);
+        Assert.InRange(write, 0, release - 1);
+        Assert.True(calls[release].Succeeded);
+        Assert.Equal(1, calls.Count(x => x.Kind == StoreCallKind.Set)); // the waiter did not write
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HolderCrashedAndLeaseOutlastsWaitTimeout_RunsFactoryAfterWaitTimeout()
+    {
+        var waitTimeout = TimeSpan.FromSeconds(2);
+        using var c = new Cluster(nodes: 1, waitTimeout: waitTimeout);
+        c.Store.HoldLock(c.StoreKey); // a process took the lock and died: nobody releases it
+        var started = c.Time.GetUtcNow();
+        DateTimeOffset? ranAt = null;
+
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
+        {
+            ranAt = c.Time.GetUtcNow();
+            return new ValueTask<string>("mine");
+        }, Options, Ct).AsTask();
+        await c.RunUntilAsync(call);
+
+        Assert.Equal("mine", await call);
+        Assert.NotNull(ranAt);
+        Assert.True(ranAt >= started + waitTimeout, $"the factory ran {ranAt - started} after the call, before WaitTimeout");
+        var warning = Assert.Single(c.Nodes[0].LogRecords(5003));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.DoesNotContain(Key, warning.Message, StringComparison.Ordinal);
+        Assert.Equal("mine", (await c.Nodes[0].Cache.TryGetAsync<string>(Key, Options, Ct)).Value);
+        Assert.DoesNotContain(c.Store.Calls, x => x.Kind == StoreCallKind.LockRelease); // it never held the lock
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HolderCrashedAndLeaseExpires_TakesLockRunsFactoryAndReleases()
+    {
+        var lease = TimeSpan.FromMilliseconds(500);
+        using var c = new Cluster(nodes: 1, lease: lease);
+        c.Store.HoldLock(c.StoreKey);
+        var started = c.Time.GetUtcNow();
+        DateTimeOffset? ranAt = null;
+
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
+        {
+            ranAt = c.Time.GetUtcNow();
+            return new ValueTask<string>("mine");
+        }, Options, Ct).AsTask();
+        await c.RunUntilAsync(call);
+
+        Assert.Equal("mine", await call);
+        Assert.True(ranAt >= started + lease, $"the factory ran {ranAt - started} after the call, while the lease held");
+        Assert.Empty(c.Nodes[0].LogRecords(5003));
+        Assert.Single(c.Nodes[0].LogRecords(5001));
+        Assert.True(Assert.Single(c.Store.Calls, x => x.Kind == StoreCallKind.LockRelease).Succeeded);
+        Assert.False(c.Store.IsLocked(c.StoreKey));
+    }
+
+    [Theory]
+    [InlineData(StoreFault.Throw)]
+    [InlineData(StoreFault.Faulted)]
+    public async Task GetOrCreateAsync_LockCallFails_RunsFactoryOncePerProcessAndCallersGetValues(StoreFault fault)
+    {
+        using var c = new Cluster(nodes: 2);
+        c.Store.AcquireFault = fault;
+        var runs = new int[2];
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var callers = Enumerable.Range(0, 20).Select(i =>
+        {
+            var node = i % 2;
+            return (Node: node, Task: c.Nodes[node].Cache.GetOrCreateAsync(Key, async ct =>
+            {
+                Interlocked.Increment(ref runs[node]);
+                await gate.Task.WaitAsync(ct);
+                return "from-node-" + node;
+            }, Options, Ct).AsTask());
+        }).ToArray();
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(callers.Select(x => x.Task)));
+
+        Assert.Equal([1, 1], runs);
+        foreach (var (node, task) in callers)
+        {
+            Assert.Equal("from-node-" + node, await task);
+        }
+
+        foreach (var node in c.Nodes)
+        {
+            var warning = Assert.Single(node.LogRecords(5004));
+            Assert.Contains(nameof(ChaosException), warning.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Key, warning.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_LockCallHangsPastStoreDeadline_RunsFactoryWithoutLock()
+    {
+        using var c = new Cluster(nodes: 1, configure: o => o.DistributedCacheTimeout = TimeSpan.FromMilliseconds(250));
+        c.Store.AcquireFault = StoreFault.Hang;
+
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("mine"), Options, Ct).AsTask();
+        await c.RunUntilAsync(call);
+
+        Assert.Equal("mine", await call);
+        Assert.Contains(nameof(TimeoutException), Assert.Single(c.Nodes[0].LogRecords(5004)).Message, StringComparison.Ordinal);
+        Assert.Equal("mine", (await c.Nodes[0].Cache.TryGetAsync<string>(Key, Options, Ct)).Value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_CircuitBreakerOpen_SkipsLockAndRunsFactory()
+    {
+        using var c = new Cluster(nodes: 1, configure: o =>
+        {
+            o.CircuitBreakerFailureThreshold = 1;
+            o.CircuitBreakerDuration = TimeSpan.FromMinutes(1);
+        });
+        c.Store.AcquireFault = StoreFault.Throw;
+        var node = c.Nodes[0];
+
+        Assert.Equal("a", await node.Cache.GetOrCreateAsync("a", _ => new ValueTask<string>("a"), Options, Ct));
+        Assert.Single(node.LogRecords(1101)); // the failed lock call opened the breaker
+        Assert.Equal("b", await node.Cache.GetOrCreateAsync("b", _ => new ValueTask<string>("b"), Options, Ct));
+
+        Assert.Equal(1, c.Store.LockAttempts);
+        Assert.Single(node.LogRecords(5004));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_ReleaseFails_CallerGetsValueAndFailureIsLogged()
+    {
+        using var c = new Cluster(nodes: 1);
+        c.Store.ReleaseFault = StoreFault.Throw;
+
+        var value = await c.Nodes[0].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("mine"), Options, Ct);
+        await c.Nodes[0].WhenLoggedAsync(5005, Ct);
+
+        Assert.Equal("mine", value);
+        var warning = Assert.Single(c.Nodes[0].LogRecords(5005));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.DoesNotContain(Key, warning.Message, StringComparison.Ordinal);
+        Assert.True(c.Store.IsLocked(c.StoreKey)); // until its lease runs out
+        Assert.Equal("mine", (await c.Nodes[0].Cache.TryGetAsync<string>(Key, Options, Ct)).Value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_FactoryThrowsWhileHoldingLock_ReleasesLockAndThrows()
+    {
+        using var c = new Cluster(nodes: 1);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            c.Nodes[0].Cache.GetOrCreateAsync<string>(Key, _ => throw new InvalidOperationException("boom"), Options, Ct).AsTask());
+        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease)).WaitAsync(Ct);
+
+        Assert.False(c.Store.IsLocked(c.StoreKey));
+        Assert.DoesNotContain(c.Store.Calls, x => x.Kind == StoreCallKind.Set);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HardTimeoutWhileHoldingLock_BackgroundRunReleasesWhenDone()
+    {
+        using var c = new Cluster(nodes: 1);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new CacheEntryOptions { Expiration = Never, FactoryHardTimeout = TimeSpan.FromSeconds(1) };
+
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, async _ =>
+        {
+            await gate.Task;
+            return "late";
+        }, options, Ct).AsTask();
+        await c.RunUntilAsync(call);
+        await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => call);
+        var lockedDuringRun = c.Store.IsLocked(c.StoreKey);
+        var released = c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease));
+        gate.SetResult();
+        await released.WaitAsync(Ct);
+
+        Assert.True(lockedDuringRun);
+        Assert.False(c.Store.IsLocked(c.StoreKey));
+        Assert.Equal("late", (await c.Nodes[0].Cache.TryGetAsync<string>(Key, Options, Ct)).Value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_OneOfTwoWaitersCancelled_OtherWaiterGetsHoldersValue()
+    {
+        using var c = new Cluster(nodes: 2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiterRuns = 0;
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return "holder";
+        }, Options, Ct).AsTask();
+        ValueTask<string> WaiterFactory(CancellationToken _)
+        {
+            waiterRuns++;
+            return new ValueTask<string>("waiter");
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var leaving = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, Options, cts.Token).AsTask();
+        var staying = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, Options, Ct).AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(holder, staying));
+
+        Assert.Equal("holder", await staying);
+        Assert.Equal(0, waiterRuns);
+        Assert.Single(c.Nodes[1].LogRecords(5002)); // both callers waited in one flight
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_OnlyWaiterCancelled_StopsWaitingWithoutFactoryRun()
+    {
+        using var c = new Cluster(nodes: 1);
+        c.Store.HoldLock(c.StoreKey);
+        var runs = 0;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
+        {
+            runs++;
+            return new ValueTask<string>("mine");
+        }, Options, cts.Token).AsTask();
+        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockAcquire)).WaitAsync(Ct);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        var callsAfterCancel = c.Store.Calls.Count;
+        c.Time.Advance(TimeSpan.FromMinutes(1)); // would wake a poll still waiting
+
+        Assert.Equal(callsAfterCancel, c.Store.Calls.Count);
+        Assert.Equal(0, runs);
+        Assert.Single(c.Nodes[0].LogRecords(4002));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_StaleValueAndSoftTimeoutWhileOtherProcessHoldsLock_ServesStaleThenTakesHoldersValue()
+    {
+        using var c = new Cluster(nodes: 2);
+        var failSafe = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), FailSafe = true };
+        var withSoftTimeout = failSafe with { FactorySoftTimeout = TimeSpan.FromSeconds(1) };
+        await c.Nodes[0].Cache.SetAsync(Key, "old", failSafe, Ct);
+        c.Time.Advance(TimeSpan.FromMinutes(2)); // the entry is stale now
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return "new";
+        }, failSafe, Ct).AsTask();
+        var waiterRuns = 0;
+        ValueTask<string> WaiterFactory(CancellationToken _)
+        {
+            waiterRuns++;
+            return new ValueTask<string>("waiter");
+        }
+
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, withSoftTimeout, Ct).AsTask();
+        await c.RunUntilAsync(waiter);
+        Assert.Equal("old", await waiter);
+        Assert.Single(c.Nodes[1].LogRecords(4006));
+
+        // The waiting run goes on in the background: a caller joining it (no read of its own) gets what it ends with.
+        var joined = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, failSafe with { Flags = CacheEntryFlags.SkipRead }, Ct).AsTask();
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(holder, joined));
+
+        Assert.Equal("new", await holder);
+        Assert.Equal("new", await joined);
+        Assert.Equal(0, waiterRuns);
+        Assert.Single(c.Nodes[1].LogRecords(5002));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_EagerRefreshWhileOtherProcessHoldsLock_EndsWithoutFactoryRun()
+    {
+        using var c = new Cluster(nodes: 1);
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(10), EagerRefreshThreshold = 0.5 };
+        var node = c.Nodes[0];
+        await node.Cache.SetAsync(Key, "current", options, Ct);
+        c.Time.Advance(TimeSpan.FromMinutes(6));
+        c.Store.HoldLock(c.StoreKey);
+        var runs = 0;
+
+        var value = await node.Cache.GetOrCreateAsync(Key, _ =>
+        {
+            runs++;
+            return new ValueTask<string>("refreshed");
+        }, options, Ct);
+        await node.WhenLoggedAsync(5006, Ct);
+
+        Assert.Equal("current", value);
+        Assert.Equal(0, runs);
+        Assert.Equal("current", (await node.Cache.TryGetAsync<string>(Key, options, Ct)).Value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_EagerRefreshWithLockFree_RefreshesUnderLock()
+    {
+        using var c = new Cluster(nodes: 1);
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(10), EagerRefreshThreshold = 0.5 };
+        var node = c.Nodes[0];
+        await node.Cache.SetAsync(Key, "current", options, Ct);
+        c.Time.Advance(TimeSpan.FromMinutes(6));
+        var released = c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease));
+
+        var value = await node.Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("refreshed"), options, Ct);
+        await released.WaitAsync(Ct);
+
+        Assert.Equal("current", value);
+        var calls = c.Store.Calls;
+        Assert.True(calls[IndexOf(calls, StoreCallKind.LockAcquire)].Succeeded);
+        Assert.InRange(calls.ToList().FindLastIndex(x => x.Kind == StoreCallKind.Set), IndexOf(calls, StoreCallKind.LockAcquire) + 1, IndexOf(calls, StoreCallKind.LockRelease) - 1);
+        Assert.Equal("refreshed", (await node.Cache.TryGetAsync<string>(Key, options, Ct)).Value);
+    }
+
+    [Theory]
+    [InlineData(CacheEntryFlags.SkipRead)]
+    [InlineData(CacheEntryFlags.SkipWrite)]
+    public async Task GetOrCreateAsync_SkipReadOrSkipWrite_DoesNotUseLock(CacheEntryFlags flags)
+    {
+        using var c = new Cluster(nodes: 1);
+        c.Store.HoldLock(c.StoreKey);
+
+        var value = await c.Nodes[0].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("mine"), Options with { Flags = flags }, Ct);
+
+        Assert.Equal("mine", value);
+        Assert.Equal(0, c.Store.LockAttempts);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_StoreWithoutLock_RunsFactoryPerProcess()
+    {
+        using var c = new Cluster(nodes: 2, withLock: false);
+
+        Assert.Equal("a", await c.Nodes[0].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("a"), Options with { Flags = CacheEntryFlags.SkipRead }, Ct));
+        Assert.Equal("a", await c.Nodes[1].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("b"), Options, Ct));
+
+        Assert.Equal(0, c.Store.LockAttempts);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HolderAndWaiter_CountLockOutcomesByCache()
+    {
+        using var c = new Cluster(nodes: 2, metrics: true);
+        using var holderOutcomes = c.Nodes[0].Collect<long>("cacheserial.lock.outcomes");
+        using var waiterOutcomes = c.Nodes[1].Collect<long>("cacheserial.lock.outcomes");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return "holder";
+        }, Options, Ct).AsTask();
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("waiter"), Options, Ct).AsTask();
+
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(holder, waiter));
+
+        var acquired = Assert.Single(holderOutcomes.GetMeasurementSnapshot());
+        Assert.Equal("acquired", acquired.Tags["cacheserial.outcome"]);
+        Assert.Equal("default", acquired.Tags["cache.name"]);
+        Assert.Equal("value_from_other", Assert.Single(waiterOutcomes.GetMeasurementSnapshot()).Tags["cacheserial.outcome"]);
+    }
+
+    private static int IndexOf(IReadOnlyList<StoreCall> calls, StoreCallKind kind) => calls.ToList().FindIndex(x => x.Kind == kind);
+
+    /// <summary>Several caches over one store, each in its own container (like processes), sharing a stepping clock.</summary>
+    private sealed class Cluster : IDisposable
+    {
+        public Cluster(
+            int nodes,
+            TimeSpan? waitTimeout = null,
+            TimeSpan? lease = null,
+            Action<CacheSerialOptions>? configure = null,
+            bool withLock = true,
+            bool metrics = false)
+        {
+            Store = new InMemoryCacheStore(Time, waitTimeout ?? Never, lease ?? Never, withLock);
+            var prefix = CacheHarness.NewPrefix();
+            Nodes = [.. Enumerable.Range(0, nodes).Select(_ => new CacheNode(
+                Store, Time, prefix, configure, metrics ? s => s.AddMetrics() : null))];
+        }
+
+        public SteppingTimeProvider Time { get; } = new();
+
+        public InMemoryCacheStore Store { get; }
+
+        public CacheNode[] Nodes { get; }
+
+        public string StoreKey => Nodes[0].StoreKey(Key);
+
+        /// <summary>Moves the clock a poll interval at a time while the caches wait on it, until <paramref name="task"/> ends.</summary>
+        public Task RunUntilAsync(Task task) => Time.RunUntilAsync(task, DefaultTypedCache.LockPollMaximum, Ct);
+
+        public void Dispose()
+        {
+            foreach (var node in Nodes)
+            {
+                node.Dispose();
+            }
+        }
+    }
+}
