@@ -37,7 +37,7 @@ public sealed class DistributedLockTests
                 return "from-node-" + node;
             }, Options, Ct).AsTask();
         }).ToArray();
-        await c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockAcquire) == 3).WaitAsync(Ct);
+        await WhenLockCallsAsync(c, 3);
         gate.SetResult();
         await c.RunUntilAsync(Task.WhenAll(callers));
 
@@ -213,7 +213,7 @@ public sealed class DistributedLockTests
         c.Store.ReleaseFault = StoreFault.Throw;
 
         var value = await c.Nodes[0].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("mine"), Options, Ct);
-        await c.Nodes[0].WhenLoggedAsync(5005, Ct);
+        await c.Nodes[0].WhenLoggedAsync(5005, c.Guard);
 
         Assert.Equal("mine", value);
         var warning = Assert.Single(c.Nodes[0].LogRecords(5005));
@@ -230,7 +230,7 @@ public sealed class DistributedLockTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             c.Nodes[0].Cache.GetOrCreateAsync<string>(Key, _ => throw new InvalidOperationException("boom"), Options, Ct).AsTask());
-        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease)).WaitAsync(Ct);
+        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease)).WaitAsync(c.Guard);
 
         Assert.False(c.Store.IsLocked(c.StoreKey));
         Assert.DoesNotContain(c.Store.Calls, x => x.Kind == StoreCallKind.Set);
@@ -248,12 +248,13 @@ public sealed class DistributedLockTests
             await gate.Task;
             return "late";
         }, options, Ct).AsTask();
+        await WhenLockCallsAsync(c, 1); // with a timeout the run starts on the thread pool: the clock moves once it holds the lock
         await c.RunUntilAsync(call);
         await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => call);
         var lockedDuringRun = c.Store.IsLocked(c.StoreKey);
         var released = c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease));
         gate.SetResult();
-        await released.WaitAsync(Ct);
+        await released.WaitAsync(c.Guard);
 
         Assert.True(lockedDuringRun);
         Assert.False(c.Store.IsLocked(c.StoreKey));
@@ -303,7 +304,7 @@ public sealed class DistributedLockTests
             runs++;
             return new ValueTask<string>("mine");
         }, Options, cts.Token).AsTask();
-        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockAcquire)).WaitAsync(Ct);
+        await WhenLockCallsAsync(c, 1);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         var callsAfterCancel = c.Store.Calls.Count;
@@ -336,6 +337,7 @@ public sealed class DistributedLockTests
         }
 
         var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, withSoftTimeout, Ct).AsTask();
+        await WhenLockCallsAsync(c, 2); // the waiter's run (on the thread pool) found the lock held
         await c.RunUntilAsync(waiter);
         Assert.Equal("old", await waiter);
         Assert.Single(c.Nodes[1].LogRecords(4006));
@@ -367,7 +369,7 @@ public sealed class DistributedLockTests
             runs++;
             return new ValueTask<string>("refreshed");
         }, options, Ct);
-        await node.WhenLoggedAsync(5006, Ct);
+        await node.WhenLoggedAsync(5006, c.Guard);
 
         Assert.Equal("current", value);
         Assert.Equal(0, runs);
@@ -385,7 +387,7 @@ public sealed class DistributedLockTests
         var released = c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease));
 
         var value = await node.Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("refreshed"), options, Ct);
-        await released.WaitAsync(Ct);
+        await released.WaitAsync(c.Guard);
 
         Assert.Equal("current", value);
         var calls = c.Store.Calls;
@@ -442,11 +444,16 @@ public sealed class DistributedLockTests
         Assert.Equal("value_from_other", Assert.Single(waiterOutcomes.GetMeasurementSnapshot()).Tags["cacheserial.outcome"]);
     }
 
+    private static Task WhenLockCallsAsync(Cluster c, int count) =>
+        c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockAcquire) >= count).WaitAsync(c.Guard);
+
     private static int IndexOf(IReadOnlyList<StoreCall> calls, StoreCallKind kind) => calls.ToList().FindIndex(x => x.Kind == kind);
 
     /// <summary>Several caches over one store, each in its own container (like processes), sharing a stepping clock.</summary>
     private sealed class Cluster : IDisposable
     {
+        private readonly CancellationTokenSource _guard = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
         public Cluster(
             int nodes,
             TimeSpan? waitTimeout = null,
@@ -455,6 +462,7 @@ public sealed class DistributedLockTests
             bool withLock = true,
             bool metrics = false)
         {
+            _guard.CancelAfter(TimeSpan.FromMinutes(1));
             Store = new InMemoryCacheStore(Time, waitTimeout ?? Never, lease ?? Never, withLock);
             var prefix = CacheHarness.NewPrefix();
             Nodes = [.. Enumerable.Range(0, nodes).Select(_ => new CacheNode(
@@ -463,6 +471,12 @@ public sealed class DistributedLockTests
 
         public SteppingTimeProvider Time { get; } = new();
 
+        /// <summary>
+        /// Cancelled a minute after the cluster was made: only so that a broken cache fails a test instead of hanging it
+        /// (no outcome depends on it; the waits it bounds end within milliseconds when the cache works).
+        /// </summary>
+        public CancellationToken Guard => _guard.Token;
+
         public InMemoryCacheStore Store { get; }
 
         public CacheNode[] Nodes { get; }
@@ -470,7 +484,7 @@ public sealed class DistributedLockTests
         public string StoreKey => Nodes[0].StoreKey(Key);
 
         /// <summary>Moves the clock a poll interval at a time while the caches wait on it, until <paramref name="task"/> ends.</summary>
-        public Task RunUntilAsync(Task task) => Time.RunUntilAsync(task, DefaultTypedCache.LockPollMaximum, Ct);
+        public Task RunUntilAsync(Task task) => Time.RunUntilAsync(task, DefaultTypedCache.LockPollMaximum, Guard);
 
         public void Dispose()
         {
@@ -478,6 +492,8 @@ public sealed class DistributedLockTests
             {
                 node.Dispose();
             }
+
+            _guard.Dispose();
         }
     }
 }
