@@ -108,7 +108,16 @@ internal sealed partial class DefaultTypedCache
             {
                 // The holder may have written and released between the read above and this acquire: read once more.
                 // Not cancellable: the lock is held now, and must reach the release below or the factory run's.
-                read = await PollAsync<T>(key, codec, policy, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    read = await PollAsync<T>(key, codec, policy, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ReleaseLockAsync(key, token).ConfigureAwait(false); // a rejected entry under OnDeserializationFailure = Throw
+                    throw;
+                }
+
                 if (read.State == ReadState.Fresh)
                 {
                     await ReleaseLockAsync(key, token).ConfigureAwait(false);
