@@ -24,26 +24,18 @@ public sealed class DistributedLockTests
     public async Task GetOrCreateAsync_ConcurrentCallersOnThreeProcessesOverOneStore_RunFactoryOnceInTotal()
     {
         using var c = new Cluster(nodes: 3);
-        var runs = new int[3];
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factories = Enumerable.Range(0, 3).Select(n => new TestFactory("from-node-" + n, gated: true)).ToArray();
 
-        var callers = Enumerable.Range(0, 30).Select(i =>
-        {
-            var node = i % 3;
-            return c.Nodes[node].Cache.GetOrCreateAsync(Key, async ct =>
-            {
-                Interlocked.Increment(ref runs[node]);
-                await gate.Task.WaitAsync(ct);
-                return "from-node-" + node;
-            }, Options, Ct).AsTask();
-        }).ToArray();
+        var callers = Enumerable.Range(0, 30)
+            .Select(i => c.Nodes[i % 3].Cache.GetOrCreateAsync(Key, factories[i % 3].RunAsync, Options, Ct).AsTask())
+            .ToArray();
         await WhenLockCallsAsync(c, 3);
-        gate.SetResult();
+        Array.ForEach(factories, f => f.Open());
         await c.RunUntilAsync(Task.WhenAll(callers));
 
         var values = await Task.WhenAll(callers);
-        Assert.Equal(1, runs.Sum());
-        var holder = Array.IndexOf(runs, 1);
+        Assert.Equal(1, factories.Sum(f => f.Runs));
+        var holder = Array.FindIndex(factories, f => f.Runs == 1);
         Assert.All(values, v => Assert.Equal("from-node-" + holder, v));
         for (var node = 0; node < 3; node++)
         {
@@ -59,25 +51,17 @@ public sealed class DistributedLockTests
     public async Task GetOrCreateAsync_HolderFinishes_ReleasesAfterItsWriteAndWaiterGetsItsValue()
     {
         using var c = new Cluster(nodes: 2);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiterRuns = 0;
-        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
-        {
-            await gate.Task.WaitAsync(ct);
-            return "holder";
-        }, Options, Ct).AsTask();
-        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, _ =>
-        {
-            waiterRuns++;
-            return new ValueTask<string>("waiter");
-        }, Options, Ct).AsTask();
+        var holderFactory = new TestFactory("holder", gated: true);
+        var waiterFactory = new TestFactory("waiter");
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, holderFactory.RunAsync, Options, Ct).AsTask();
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, Options, Ct).AsTask();
 
-        gate.SetResult();
+        holderFactory.Open();
         await c.RunUntilAsync(Task.WhenAll(holder, waiter));
 
         Assert.Equal("holder", await holder);
         Assert.Equal("holder", await waiter);
-        Assert.Equal(0, waiterRuns);
+        Assert.Equal(0, waiterFactory.Runs);
         var calls = c.Store.Calls;
         var write = IndexOf(calls, StoreCallKind.Set);
         var release = IndexOf(calls, StoreCallKind.LockRelease);
@@ -143,23 +127,15 @@ public sealed class DistributedLockTests
     {
         using var c = new Cluster(nodes: 2);
         c.Store.AcquireFault = fault;
-        var runs = new int[2];
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factories = Enumerable.Range(0, 2).Select(n => new TestFactory("from-node-" + n, gated: true)).ToArray();
 
-        var callers = Enumerable.Range(0, 20).Select(i =>
-        {
-            var node = i % 2;
-            return (Node: node, Task: c.Nodes[node].Cache.GetOrCreateAsync(Key, async ct =>
-            {
-                Interlocked.Increment(ref runs[node]);
-                await gate.Task.WaitAsync(ct);
-                return "from-node-" + node;
-            }, Options, Ct).AsTask());
-        }).ToArray();
-        gate.SetResult();
+        var callers = Enumerable.Range(0, 20)
+            .Select(i => (Node: i % 2, Task: c.Nodes[i % 2].Cache.GetOrCreateAsync(Key, factories[i % 2].RunAsync, Options, Ct).AsTask()))
+            .ToArray();
+        Array.ForEach(factories, f => f.Open());
         await c.RunUntilAsync(Task.WhenAll(callers.Select(x => x.Task)));
 
-        Assert.Equal([1, 1], runs);
+        Assert.Equal([1, 1], factories.Select(f => f.Runs));
         foreach (var (node, task) in callers)
         {
             Assert.Equal("from-node-" + node, await task);
@@ -240,20 +216,16 @@ public sealed class DistributedLockTests
     public async Task GetOrCreateAsync_HardTimeoutWhileHoldingLock_BackgroundRunReleasesWhenDone()
     {
         using var c = new Cluster(nodes: 1);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factory = new TestFactory("late", gated: true, ignoresCancellation: true);
         var options = new CacheEntryOptions { Expiration = Never, FactoryHardTimeout = TimeSpan.FromSeconds(1) };
 
-        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, async _ =>
-        {
-            await gate.Task;
-            return "late";
-        }, options, Ct).AsTask();
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, factory.RunAsync, options, Ct).AsTask();
         await WhenLockCallsAsync(c, 1); // with a timeout the run starts on the thread pool: the clock moves once it holds the lock
         await c.RunUntilAsync(call);
         await Assert.ThrowsAsync<CacheFactoryTimeoutException>(() => call);
         var lockedDuringRun = c.Store.IsLocked(c.StoreKey);
         var released = c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease));
-        gate.SetResult();
+        factory.Open();
         await released.WaitAsync(c.Guard);
 
         Assert.True(lockedDuringRun);
@@ -265,29 +237,20 @@ public sealed class DistributedLockTests
     public async Task GetOrCreateAsync_OneOfTwoWaitersCancelled_OtherWaiterGetsHoldersValue()
     {
         using var c = new Cluster(nodes: 2);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiterRuns = 0;
-        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
-        {
-            await gate.Task.WaitAsync(ct);
-            return "holder";
-        }, Options, Ct).AsTask();
-        ValueTask<string> WaiterFactory(CancellationToken _)
-        {
-            waiterRuns++;
-            return new ValueTask<string>("waiter");
-        }
+        var holderFactory = new TestFactory("holder", gated: true);
+        var waiterFactory = new TestFactory("waiter");
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, holderFactory.RunAsync, Options, Ct).AsTask();
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var leaving = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, Options, cts.Token).AsTask();
-        var staying = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, Options, Ct).AsTask();
+        var leaving = c.Nodes[1].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, Options, cts.Token).AsTask();
+        var staying = c.Nodes[1].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, Options, Ct).AsTask();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
-        gate.SetResult();
+        holderFactory.Open();
         await c.RunUntilAsync(Task.WhenAll(holder, staying));
 
         Assert.Equal("holder", await staying);
-        Assert.Equal(0, waiterRuns);
+        Assert.Equal(0, waiterFactory.Runs);
         Assert.Single(c.Nodes[1].LogRecords(5002)); // both callers waited in one flight
     }
 
@@ -296,14 +259,10 @@ public sealed class DistributedLockTests
     {
         using var c = new Cluster(nodes: 1);
         c.Store.HoldLock(c.StoreKey);
-        var runs = 0;
+        var factory = new TestFactory("mine");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
-        {
-            runs++;
-            return new ValueTask<string>("mine");
-        }, Options, cts.Token).AsTask();
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, factory.RunAsync, Options, cts.Token).AsTask();
         await WhenLockCallsAsync(c, 1);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
@@ -311,7 +270,7 @@ public sealed class DistributedLockTests
         c.Time.Advance(TimeSpan.FromMinutes(1)); // would wake a poll still waiting
 
         Assert.Equal(callsAfterCancel, c.Store.Calls.Count);
-        Assert.Equal(0, runs);
+        Assert.Equal(0, factory.Runs);
         Assert.Single(c.Nodes[0].LogRecords(4002));
     }
 
@@ -323,33 +282,24 @@ public sealed class DistributedLockTests
         var withSoftTimeout = failSafe with { FactorySoftTimeout = TimeSpan.FromSeconds(1) };
         await c.Nodes[0].Cache.SetAsync(Key, "old", failSafe, Ct);
         c.Time.Advance(TimeSpan.FromMinutes(2)); // the entry is stale now
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
-        {
-            await gate.Task.WaitAsync(ct);
-            return "new";
-        }, failSafe, Ct).AsTask();
-        var waiterRuns = 0;
-        ValueTask<string> WaiterFactory(CancellationToken _)
-        {
-            waiterRuns++;
-            return new ValueTask<string>("waiter");
-        }
+        var holderFactory = new TestFactory("new", gated: true);
+        var waiterFactory = new TestFactory("waiter");
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, holderFactory.RunAsync, failSafe, Ct).AsTask();
 
-        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, withSoftTimeout, Ct).AsTask();
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, withSoftTimeout, Ct).AsTask();
         await WhenLockCallsAsync(c, 2); // the waiter's run (on the thread pool) found the lock held
         await c.RunUntilAsync(waiter);
         Assert.Equal("old", await waiter);
         Assert.Single(c.Nodes[1].LogRecords(4006));
 
         // The waiting run goes on in the background: a caller joining it (no read of its own) gets what it ends with.
-        var joined = c.Nodes[1].Cache.GetOrCreateAsync(Key, WaiterFactory, failSafe with { Flags = CacheEntryFlags.SkipRead }, Ct).AsTask();
-        gate.SetResult();
+        var joined = c.Nodes[1].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, failSafe with { Flags = CacheEntryFlags.SkipRead }, Ct).AsTask();
+        holderFactory.Open();
         await c.RunUntilAsync(Task.WhenAll(holder, joined));
 
         Assert.Equal("new", await holder);
         Assert.Equal("new", await joined);
-        Assert.Equal(0, waiterRuns);
+        Assert.Equal(0, waiterFactory.Runs);
         Assert.Single(c.Nodes[1].LogRecords(5002));
     }
 
@@ -362,17 +312,13 @@ public sealed class DistributedLockTests
         await node.Cache.SetAsync(Key, "current", options, Ct);
         c.Time.Advance(TimeSpan.FromMinutes(6));
         c.Store.HoldLock(c.StoreKey);
-        var runs = 0;
+        var factory = new TestFactory("refreshed");
 
-        var value = await node.Cache.GetOrCreateAsync(Key, _ =>
-        {
-            runs++;
-            return new ValueTask<string>("refreshed");
-        }, options, Ct);
+        var value = await node.Cache.GetOrCreateAsync(Key, factory.RunAsync, options, Ct);
         await node.WhenLoggedAsync(5006, c.Guard);
 
         Assert.Equal("current", value);
-        Assert.Equal(0, runs);
+        Assert.Equal(0, factory.Runs);
         Assert.Equal("current", (await node.Cache.TryGetAsync<string>(Key, options, Ct)).Value);
     }
 
@@ -427,21 +373,39 @@ public sealed class DistributedLockTests
         using var c = new Cluster(nodes: 2, metrics: true);
         using var holderOutcomes = c.Nodes[0].Collect<long>("cacheserial.lock.outcomes");
         using var waiterOutcomes = c.Nodes[1].Collect<long>("cacheserial.lock.outcomes");
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, async ct =>
-        {
-            await gate.Task.WaitAsync(ct);
-            return "holder";
-        }, Options, Ct).AsTask();
-        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, _ => new ValueTask<string>("waiter"), Options, Ct).AsTask();
+        var holderFactory = new TestFactory("holder", gated: true);
+        var holder = c.Nodes[0].Cache.GetOrCreateAsync(Key, holderFactory.RunAsync, Options, Ct).AsTask();
+        var waiter = c.Nodes[1].Cache.GetOrCreateAsync(Key, new TestFactory("waiter").RunAsync, Options, Ct).AsTask();
 
-        gate.SetResult();
+        holderFactory.Open();
         await c.RunUntilAsync(Task.WhenAll(holder, waiter));
 
         var acquired = Assert.Single(holderOutcomes.GetMeasurementSnapshot());
         Assert.Equal("acquired", acquired.Tags["cacheserial.outcome"]);
         Assert.Equal("default", acquired.Tags["cache.name"]);
         Assert.Equal("value_from_other", Assert.Single(waiterOutcomes.GetMeasurementSnapshot()).Tags["cacheserial.outcome"]);
+    }
+
+    /// <summary>A factory that counts its runs and, when gated, waits until the test opens it.</summary>
+    private sealed class TestFactory(string value, bool gated = false, bool ignoresCancellation = false)
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _runs;
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public void Open() => _gate.TrySetResult();
+
+        public async ValueTask<string> RunAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _runs);
+            if (gated)
+            {
+                await _gate.Task.WaitAsync(ignoresCancellation ? CancellationToken.None : cancellationToken);
+            }
+
+            return value;
+        }
     }
 
     private static Task WhenLockCallsAsync(Cluster c, int count) =>
