@@ -77,18 +77,13 @@ public sealed class DistributedLockTests
         using var c = new Cluster(nodes: 1, waitTimeout: waitTimeout);
         c.Store.HoldLock(c.StoreKey); // a process took the lock and died: nobody releases it
         var started = c.Time.GetUtcNow();
-        DateTimeOffset? ranAt = null;
+        var factory = new TestFactory("mine", clock: c.Time);
 
-        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
-        {
-            ranAt = c.Time.GetUtcNow();
-            return new ValueTask<string>("mine");
-        }, Options, Ct).AsTask();
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, factory.RunAsync, Options, Ct).AsTask();
         await c.RunUntilAsync(call);
 
         Assert.Equal("mine", await call);
-        Assert.NotNull(ranAt);
-        Assert.True(ranAt >= started + waitTimeout, $"the factory ran {ranAt - started} after the call, before WaitTimeout");
+        Assert.True(factory.RanAt >= started + waitTimeout, $"the factory ran {factory.RanAt - started} after the call, before WaitTimeout");
         var warning = Assert.Single(c.Nodes[0].LogRecords(5003));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.DoesNotContain(Key, warning.Message, StringComparison.Ordinal);
@@ -103,17 +98,13 @@ public sealed class DistributedLockTests
         using var c = new Cluster(nodes: 1, lease: lease);
         c.Store.HoldLock(c.StoreKey);
         var started = c.Time.GetUtcNow();
-        DateTimeOffset? ranAt = null;
+        var factory = new TestFactory("mine", clock: c.Time);
 
-        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, _ =>
-        {
-            ranAt = c.Time.GetUtcNow();
-            return new ValueTask<string>("mine");
-        }, Options, Ct).AsTask();
+        var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, factory.RunAsync, Options, Ct).AsTask();
         await c.RunUntilAsync(call);
 
         Assert.Equal("mine", await call);
-        Assert.True(ranAt >= started + lease, $"the factory ran {ranAt - started} after the call, while the lease held");
+        Assert.True(factory.RanAt >= started + lease, $"the factory ran {factory.RanAt - started} after the call, while the lease held");
         Assert.Empty(c.Nodes[0].LogRecords(5003));
         Assert.Single(c.Nodes[0].LogRecords(5001));
         Assert.True(Assert.Single(c.Store.Calls, x => x.Kind == StoreCallKind.LockRelease).Succeeded);
@@ -386,19 +377,22 @@ public sealed class DistributedLockTests
         Assert.Equal("value_from_other", Assert.Single(waiterOutcomes.GetMeasurementSnapshot()).Tags["cacheserial.outcome"]);
     }
 
-    /// <summary>A factory that counts its runs and, when gated, waits until the test opens it.</summary>
-    private sealed class TestFactory(string value, bool gated = false, bool ignoresCancellation = false)
+    /// <summary>A factory that counts its runs, notes when (on <paramref name="clock"/>) it last ran and, when gated, waits until the test opens it.</summary>
+    private sealed class TestFactory(string value, bool gated = false, bool ignoresCancellation = false, TimeProvider? clock = null)
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _runs;
 
         public int Runs => Volatile.Read(ref _runs);
 
+        public DateTimeOffset? RanAt { get; private set; }
+
         public void Open() => _gate.TrySetResult();
 
         public async ValueTask<string> RunAsync(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _runs);
+            RanAt = clock?.GetUtcNow();
             if (gated)
             {
                 await _gate.Task.WaitAsync(ignoresCancellation ? CancellationToken.None : cancellationToken);
