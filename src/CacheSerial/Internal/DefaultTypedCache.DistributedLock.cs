@@ -33,7 +33,7 @@ internal readonly struct LockEntry<T>
 internal sealed partial class DefaultTypedCache
 {
     // The first re-read comes soon, for a factory about to finish; the pause then doubles up to a ceiling, so a long
-    // factory run costs each waiting process at most twenty reads and lock attempts a second.
+    // factory run costs each waiting process at most twenty reads and twenty lock attempts a second.
     internal static readonly TimeSpan LockPollFirst = TimeSpan.FromMilliseconds(5);
     internal static readonly TimeSpan LockPollMaximum = TimeSpan.FromMilliseconds(50);
 

@@ -60,6 +60,12 @@ public sealed class InMemoryCacheStore : ICacheStore, ICacheStoreLock
     /// <summary>How <see cref="ReleaseAsync"/> fails, as for <see cref="AcquireFault"/>.</summary>
     public StoreFault ReleaseFault { get; set; }
 
+    /// <summary>
+    /// Runs at the start of every <see cref="TryAcquireAsync"/> with the key (outside the store's own lock, so it may call
+    /// the store): lets a test act, as another process, at an exact point of a waiting cache's loop.
+    /// </summary>
+    public Action<string>? BeforeAcquire { get; set; }
+
     /// <summary>How many times <see cref="TryAcquireAsync"/> was called, failed calls included.</summary>
     public int LockAttempts => Volatile.Read(ref _lockAttempts);
 
@@ -168,6 +174,7 @@ public sealed class InMemoryCacheStore : ICacheStore, ICacheStoreLock
     public ValueTask<string?> TryAcquireAsync(string key, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lockAttempts);
+        BeforeAcquire?.Invoke(key);
         if (Fault<string?>(AcquireFault, "acquire", key) is { } failed)
         {
             return new ValueTask<string?>(failed);

@@ -111,6 +111,36 @@ public sealed class DistributedLockTests
         Assert.False(c.Store.IsLocked(c.StoreKey));
     }
 
+    [Fact]
+    public async Task GetOrCreateAsync_HolderWritesAndReleasesJustBeforeWaitersAcquire_WaiterRereadsAndTakesValue()
+    {
+        using var c = new Cluster(nodes: 2);
+        var holderToken = c.Store.HoldLock(c.StoreKey);
+        var waiterFactory = new TestFactory("waiter");
+        c.Store.BeforeAcquire = key =>
+        {
+            if (c.Store.LockAttempts == 2)
+            {
+                // The holder's write and release land between the waiter's re-read and its second lock attempt.
+                c.Store.BeforeAcquire = null;
+                c.Nodes[1].Cache.SetAsync(Key, "holder", Options, Ct).AsTask().GetAwaiter().GetResult();
+                c.Store.ReleaseAsync(key, holderToken, Ct).AsTask().GetAwaiter().GetResult();
+            }
+        };
+
+        var waiter = c.Nodes[0].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, Options, Ct).AsTask();
+        await c.RunUntilAsync(waiter);
+
+        Assert.Equal("holder", await waiter);
+        Assert.Equal(0, waiterFactory.Runs);
+        Assert.Single(c.Nodes[0].LogRecords(5002));
+        var calls = c.Store.Calls;
+        var taken = calls.ToList().FindIndex(x => x.Kind == StoreCallKind.LockAcquire && x.Succeeded);
+        Assert.Equal(new StoreCall(StoreCallKind.Get, c.StoreKey, Succeeded: true), calls[taken + 1]);
+        Assert.Equal(new StoreCall(StoreCallKind.LockRelease, c.StoreKey, Succeeded: true), calls[taken + 2]);
+        Assert.False(c.Store.IsLocked(c.StoreKey));
+    }
+
     [Theory]
     [InlineData(StoreFault.Throw)]
     [InlineData(StoreFault.Faulted)]
@@ -400,6 +430,22 @@ public sealed class DistributedLockTests
 
             return value;
         }
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_LockCallFails_CountsUnavailableAndStoreError()
+    {
+        using var c = new Cluster(nodes: 1, metrics: true);
+        using var outcomes = c.Nodes[0].Collect<long>("cacheserial.lock.outcomes");
+        using var errors = c.Nodes[0].Collect<long>("cacheserial.store.errors");
+        c.Store.AcquireFault = StoreFault.Throw;
+
+        await c.Nodes[0].Cache.GetOrCreateAsync(Key, new TestFactory("mine").RunAsync, Options, Ct);
+
+        Assert.Equal("unavailable", Assert.Single(outcomes.GetMeasurementSnapshot()).Tags["cacheserial.outcome"]);
+        var error = Assert.Single(errors.GetMeasurementSnapshot());
+        Assert.Equal("lock_acquire", error.Tags["cacheserial.operation"]);
+        Assert.Equal(typeof(ChaosException).FullName, error.Tags["error.type"]);
     }
 
     private static Task WhenLockCallsAsync(Cluster c, int count) =>
