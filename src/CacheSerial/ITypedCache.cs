@@ -22,7 +22,8 @@ public interface ITypedCache
 
     /// <summary>
     /// Returns the cached value for <paramref name="key"/>, or runs <paramref name="factory"/> once (shared by every
-    /// concurrent caller of the same key in this process), stores its result and returns it.
+    /// concurrent caller of the same key in this process, and across processes when the store has an
+    /// <see cref="ICacheStore.DistributedLock"/>), stores its result and returns it.
     /// </summary>
     /// <typeparam name="TState">State handed to the factory, so that callers need no closure.</typeparam>
     /// <typeparam name="T">The value type.</typeparam>

@@ -26,6 +26,7 @@ internal sealed class CacheMetrics
     private readonly Counter<long> _entriesRejected;
     private readonly Counter<long> _writesSkipped;
     private readonly Counter<long> _breakerTransitions;
+    private readonly Counter<long> _lockOutcomes;
     private readonly Histogram<double> _operationDuration;
     private readonly Histogram<long> _payloadSize;
     private readonly Histogram<double> _codecDuration;
@@ -42,6 +43,7 @@ internal sealed class CacheMetrics
         _entriesRejected = meter.CreateCounter<long>("cacheserial.entries.rejected", "{entry}", "Stored entries rejected by a read.");
         _writesSkipped = meter.CreateCounter<long>("cacheserial.writes.skipped", "{write}", "Values not written to the store.");
         _breakerTransitions = meter.CreateCounter<long>("cacheserial.breaker.transitions", "{transition}", "Circuit breaker openings and closings.");
+        _lockOutcomes = meter.CreateCounter<long>("cacheserial.lock.outcomes", "{flight}", "How factory runs over a store with a distributed lock went through the lock.");
         _operationDuration = meter.CreateHistogram<double>("cacheserial.operation.duration", "s", "Duration of public cache operations.");
         _payloadSize = meter.CreateHistogram<long>("cacheserial.payload.size", "By", "Size of the codec's payload read or written (without the envelope).");
         _codecDuration = meter.CreateHistogram<double>("cacheserial.codec.duration", "s", "Time spent in the codec per value.");
@@ -133,6 +135,15 @@ internal sealed class CacheMetrics
         }
     }
 
+    /// <summary>Counts how one flight went through the distributed lock; the outcome is one of the <c>Lock*</c> values of <see cref="CacheTags"/>.</summary>
+    public void LockOutcome(string cacheName, string outcome)
+    {
+        if (_lockOutcomes.Enabled)
+        {
+            _lockOutcomes.Add(1, new(CacheTags.CacheName, cacheName), new(CacheTags.Outcome, outcome));
+        }
+    }
+
     public void OperationDuration(string cacheName, string? codec, string operation, string outcome, long startedTimestamp)
     {
         if (startedTimestamp == 0 || !_operationDuration.Enabled)
@@ -191,6 +202,14 @@ internal static class CacheTags
     public const string Expired = "expired";
     public const string BreakerOpen = "breaker_open";
 
+    // Outcomes of cacheserial.lock.outcomes.
+    public const string LockAcquired = "acquired";
+    public const string LockAcquiredAfterWait = "acquired_after_wait";
+    public const string LockValueFromOther = "value_from_other";
+    public const string LockWaitTimeout = "wait_timeout";
+    public const string LockUnavailable = "unavailable";
+    public const string LockRefreshSkipped = "refresh_skipped";
+
     // Directions of the codec and payload instruments.
     public const string Read = "read";
     public const string Write = "write";
@@ -206,6 +225,8 @@ internal static class CacheTags
         StoreOperation.Read => "read",
         StoreOperation.Write => "write",
         StoreOperation.Remove => "remove",
+        StoreOperation.LockAcquire => "lock_acquire",
+        StoreOperation.LockRelease => "lock_release",
         _ => "refresh",
     };
 

@@ -326,6 +326,7 @@ internal sealed partial class DefaultTypedCache
         long generation,
         ObservedOperation? leader)
     {
+        string? lockToken = null;
         try
         {
             var token = flight.FactoryToken;
@@ -337,6 +338,19 @@ internal sealed partial class DefaultTypedCache
                     flight.SetResult(again.Value);
                     return;
                 }
+            }
+
+            if (UsesLock(policy))
+            {
+                // One factory run across processes (DefaultTypedCache.DistributedLock.cs).
+                var entry = await EnterLockAsync(flightKey, key, codec, policy, previous, token).ConfigureAwait(false);
+                if (entry.Completed)
+                {
+                    flight.SetResult(entry.Value);
+                    return;
+                }
+
+                lockToken = entry.Token;
             }
 
             var hasPrevious = previous.State != ReadState.Miss;
@@ -397,6 +411,13 @@ internal sealed partial class DefaultTypedCache
         }
         finally
         {
+            if (lockToken is not null)
+            {
+                // After the write and after the callers were released, on every path (failure, cancellation, a run
+                // its callers left to the background): other processes re-reading then find the value.
+                await ReleaseLockAsync(key, lockToken).ConfigureAwait(false);
+            }
+
             _flights.TryRemove(new KeyValuePair<FlightKey, Flight>(flightKey, flight));
             flight.Dispose();
         }

@@ -43,6 +43,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     {
         Name = name;
         _store = store;
+        _lock = store.DistributedLock;
         _arrayStore = store is DistributedCacheStore { Cache: var cache } && cache is not IBufferDistributedCache ? cache : null;
         _defaultSliding = options.DefaultEntryOptions.SlidingExpiration;
         _keys = new KeyBuilder(options.KeyPrefix, options.MaximumKeyLength);

@@ -22,6 +22,12 @@ internal static partial class Log
             case StoreOperation.Remove:
                 StoreRemoveFailed(logger, cacheName, errorType);
                 break;
+            case StoreOperation.LockAcquire:
+                LockCallFailed(logger, cacheName, errorType);
+                break;
+            case StoreOperation.LockRelease:
+                LockReleaseFailed(logger, cacheName, errorType);
+                break;
             default:
                 StoreRefreshFailed(logger, cacheName, errorType);
                 break;
@@ -144,6 +150,31 @@ internal static partial class Log
     [LoggerMessage(EventId = 4102, EventName = "BatchFactoryOmittedKeys", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': the batch factory returned no value for {Omitted} of its {Count} keys; they are not cached.")]
     public static partial void BatchFactoryOmittedKeys(ILogger logger, string cacheName, int omitted, int count);
+
+    [LoggerMessage(EventId = 5001, EventName = "LockAcquired", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': took the distributed lock for '{Key}'; this process runs the factory.")]
+    public static partial void LockAcquired(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 5002, EventName = "LockWaitValueFound", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': another process stored '{Key}' while this one waited for the distributed lock; the factory did not run here.")]
+    public static partial void LockWaitValueFound(ILogger logger, string cacheName, string key);
+
+    // A warning: either the lock's holder died (its lease has not run out yet) or factories outlast WaitTimeout.
+    [LoggerMessage(EventId = 5003, EventName = "LockWaitTimedOut", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': another process held the distributed lock for a {ValueType} longer than {WaitTimeout}; the factory runs here without the lock.")]
+    public static partial void LockWaitTimedOut(ILogger logger, string cacheName, string valueType, TimeSpan waitTimeout);
+
+    [LoggerMessage(EventId = 5004, EventName = "LockCallFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': taking the distributed lock failed or timed out ({ErrorType}); the factory runs without the lock.")]
+    public static partial void LockCallFailed(ILogger logger, string cacheName, string errorType);
+
+    [LoggerMessage(EventId = 5005, EventName = "LockReleaseFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': releasing the distributed lock failed or timed out ({ErrorType}); other processes wait until its lease runs out or their WaitTimeout passes.")]
+    public static partial void LockReleaseFailed(ILogger logger, string cacheName, string errorType);
+
+    [LoggerMessage(EventId = 5006, EventName = "EagerRefreshLockHeld", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': another process holds the distributed lock for '{Key}'; this eager refresh ends and the current value stays.")]
+    public static partial void EagerRefreshLockHeld(ILogger logger, string cacheName, string key);
 }
 
 /// <summary>The store call that failed, for <see cref="Log.StoreFailed"/>.</summary>
@@ -153,4 +184,10 @@ internal enum StoreOperation
     Write,
     Remove,
     Refresh,
+
+    /// <summary>Taking the distributed lock (<see cref="ICacheStoreLock.TryAcquireAsync"/>).</summary>
+    LockAcquire,
+
+    /// <summary>Releasing it (<see cref="ICacheStoreLock.ReleaseAsync"/>).</summary>
+    LockRelease,
 }
