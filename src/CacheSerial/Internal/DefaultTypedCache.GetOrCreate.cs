@@ -72,6 +72,7 @@ internal sealed partial class DefaultTypedCache
         return value;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> AwaitReadAsync<TState, T>(
         ValueTask<StoreRead<T>> read,
         CacheKey key,

@@ -20,7 +20,7 @@ internal sealed partial class DefaultTypedCache
             return StoredBytes.None;
         }
 
-        var buffer = _arrayStore is null ? new PooledBufferWriter() : null;
+        var buffer = _arrayStore is null ? PooledBufferWriter.Rent() : null;
         try
         {
             if (buffer is not null)

@@ -293,12 +293,6 @@ internal abstract class StoreCallRace
 /// </summary>
 internal sealed class StoreCallRace<T> : StoreCallRace, IValueTaskSource<StoreCallOutcome<T>>, IThreadPoolWorkItem
 {
-    // Enough for the callers of a busy process waiting at once; beyond it, races are allocated and dropped.
-    private static readonly StoreCallRace<T>?[] Pool = new StoreCallRace<T>?[Math.Max(64, Environment.ProcessorCount * 16)];
-
-    [ThreadStatic]
-    private static StoreCallRace<T>? t_cached;
-
     private readonly Action _onStoreEnded;
     private ManualResetValueTaskSourceCore<StoreCallOutcome<T>> _core;
     private ConfiguredValueTaskAwaitable<T>.ConfiguredValueTaskAwaiter _call;
@@ -317,27 +311,7 @@ internal sealed class StoreCallRace<T> : StoreCallRace, IValueTaskSource<StoreCa
         _onStoreEnded = OnStoreEnded;
     }
 
-    public static StoreCallRace<T> Rent()
-    {
-        var race = t_cached;
-        if (race is not null)
-        {
-            t_cached = null;
-            return race;
-        }
-
-        var pool = Pool;
-        for (var i = 0; i < pool.Length; i++)
-        {
-            race = pool[i];
-            if (race is not null && Interlocked.CompareExchange(ref pool[i], null, race) == race)
-            {
-                return race;
-            }
-        }
-
-        return new StoreCallRace<T>();
-    }
+    public static StoreCallRace<T> Rent() => ReusePool<StoreCallRace<T>>.TryRent() ?? new StoreCallRace<T>();
 
     internal ValueTask<StoreCallOutcome<T>> Start(
         StoreCallDeadline deadline, ValueTask<T> call, ValueTask voidCall, bool isVoid, IDisposable? lease, CancellationToken cancellationToken)
@@ -456,19 +430,6 @@ internal sealed class StoreCallRace<T> : StoreCallRace, IValueTaskSource<StoreCa
         _core.Reset();
         _deadline = null;
         ResetDecision();
-        if (t_cached is null)
-        {
-            t_cached = this;
-            return;
-        }
-
-        var pool = Pool;
-        for (var i = 0; i < pool.Length; i++)
-        {
-            if (Volatile.Read(ref pool[i]) is null && Interlocked.CompareExchange(ref pool[i], this, null) is null)
-            {
-                return;
-            }
-        }
+        ReusePool<StoreCallRace<T>>.Return(this);
     }
 }
