@@ -113,7 +113,7 @@ internal sealed partial class DefaultTypedCache
         }
 
         Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
-        KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
+        _keys.KeyCheck(key.LogicalKey, keyCheck);
         if (!Envelope.TryRead(span, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
                 out var header, out var payloadOffset, out var payloadLength, out var reason))
         {
