@@ -88,6 +88,7 @@ internal sealed partial class DefaultTypedCache
     }
 
     /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
+    /// <remarks>The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
