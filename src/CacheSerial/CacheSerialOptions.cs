@@ -46,7 +46,8 @@ public sealed class CacheSerialOptions
     /// <summary>
     /// The longest any store call may take, enforced by the cache itself (the Redis client's own timeouts fire up to a
     /// second late). A read that takes longer is a miss, a write is given up (the caller keeps its value), and either
-    /// counts as a failure for the circuit breaker. <see cref="Timeout.InfiniteTimeSpan"/> turns the deadline off.
+    /// counts as a failure for the circuit breaker. A call is given up within an eighth of this time after it passes.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the deadline off.
     /// Default: <see cref="DefaultDistributedCacheTimeout"/>.
     /// </summary>
     public TimeSpan DistributedCacheTimeout { get; set; } = DefaultDistributedCacheTimeout;

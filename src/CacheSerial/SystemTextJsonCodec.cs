@@ -96,6 +96,13 @@ public sealed class SystemTextJsonCodec : ICacheCodec
     /// <inheritdoc />
     public T Deserialize<T>(ReadOnlySequence<byte> source)
     {
+        if (source.IsSingleSegment)
+        {
+            // The span overload reads the value in one pass (the reader overload first scans it to find its end), and
+            // rejects trailing data and honours the options' reader settings just the same.
+            return JsonSerializer.Deserialize<T>(source.FirstSpan, Options)!;
+        }
+
         var reader = new Utf8JsonReader(source, _readerOptions);
         var value = JsonSerializer.Deserialize<T>(ref reader, Options);
         if (reader.Read())

@@ -583,23 +583,12 @@ internal sealed partial class DefaultTypedCache
             storeKeys[i] = keys[i].StoreKey;
         }
 
-        Task? pending = null;
         try
         {
             var read = _store.GetManyAsync(storeKeys, slidingExpiration, cancellationToken);
-            ReadOnlyMemory<byte>?[] found;
-            if (read.IsCompletedSuccessfully)
-            {
-                found = read.Result;
-            }
-            else
-            {
-                var task = read.AsTask();
-                pending = task;
-                found = await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-                pending = null;
-            }
-
+            var found = read.IsCompletedSuccessfully
+                ? read.Result
+                : ResultOf(await _deadline.WaitAsync(read, null, cancellationToken).ConfigureAwait(false), cancellationToken);
             if (found is null || found.Length != keys.Length)
             {
                 throw new InvalidOperationException(
@@ -611,17 +600,13 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Read, Describe(keys), DeadlineOr(ex, pending));
+            OnStoreFailure(StoreOperation.Read, Describe(keys), ex);
             return null;
         }
         catch (OperationCanceledException)
         {
             _breaker.OnAbandoned();
             throw;
-        }
-        finally
-        {
-            Release(pending, null);
         }
     }
 
@@ -654,22 +639,24 @@ internal sealed partial class DefaultTypedCache
             return;
         }
 
-        Task? pending = null;
         IDisposable? buffers = encoded;
         try
         {
             var write = _store.SetManyAsync(encoded.ToStoreEntries(), cancellationToken);
             if (!write.IsCompletedSuccessfully)
             {
-                var task = write.AsTask();
-                pending = task;
-                await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-                pending = null;
+                var outcome = await _deadline.WaitAsync(write, encoded, cancellationToken).ConfigureAwait(false);
+                if (outcome.Abandoned)
+                {
+                    buffers = null; // the race returns them to the pool once the store call ends
+                }
+
+                ResultOf(outcome, cancellationToken);
             }
 
             _breaker.OnSuccess();
         }
-        catch (Exception ex) when (IsWrongType(ex) && pending is null or { IsCompleted: true })
+        catch (Exception ex) when (IsWrongType(ex))
         {
             // A key holds another client's value of another kind: the single-key write deletes it and retries once. The
             // store answered, so this call reports success first; each single write takes its own buffer.
@@ -682,7 +669,7 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Write, Describe(encoded.Keys), DeadlineOr(ex, pending));
+            OnStoreFailure(StoreOperation.Write, Describe(encoded.Keys), ex);
         }
         catch (OperationCanceledException)
         {
@@ -691,7 +678,7 @@ internal sealed partial class DefaultTypedCache
         }
         finally
         {
-            Release(pending, buffers);
+            buffers?.Dispose();
         }
     }
 

@@ -168,23 +168,15 @@ internal sealed partial class DefaultTypedCache
             return (false, null);
         }
 
-        Task? pending = null;
         try
         {
             string? taken = null;
             if (operation == StoreOperation.LockAcquire)
             {
                 var acquire = _lock!.TryAcquireAsync(key.StoreKey, CancellationToken.None);
-                if (acquire.IsCompletedSuccessfully)
-                {
-                    taken = acquire.Result;
-                }
-                else
-                {
-                    var task = acquire.AsTask();
-                    pending = task;
-                    taken = await task.WaitAsync(_storeTimeout, _time).ConfigureAwait(false);
-                }
+                taken = acquire.IsCompletedSuccessfully
+                    ? acquire.Result
+                    : ResultOf(await _deadline.WaitAsync(acquire, null, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
             }
             else
             {
@@ -195,24 +187,17 @@ internal sealed partial class DefaultTypedCache
                 }
                 else
                 {
-                    var task = release.AsTask();
-                    pending = task;
-                    await task.WaitAsync(_storeTimeout, _time).ConfigureAwait(false);
+                    ResultOf(await _deadline.WaitAsync(release, null, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
                 }
             }
 
-            pending = null;
             _breaker.OnSuccess();
             return (true, taken);
         }
         catch (Exception ex)
         {
-            OnStoreFailure(operation, key, DeadlineOr(ex, pending));
+            OnStoreFailure(operation, key, ex);
             return (false, null);
-        }
-        finally
-        {
-            Release(pending, null);
         }
     }
 }

@@ -72,6 +72,8 @@ internal sealed partial class DefaultTypedCache
         return value;
     }
 
+    // Pooled (a ValueTask is awaited once): a hit that waits for the store allocates no state machine.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> AwaitReadAsync<TState, T>(
         ValueTask<StoreRead<T>> read,
         CacheKey key,

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace CacheSerial.Internal;
 
@@ -58,6 +59,7 @@ internal sealed partial class DefaultTypedCache
             ? new ValueTask<CacheResult<T>>(read.Result.ToResult())
             : AwaitResultAsync(read);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         static async ValueTask<CacheResult<T>> AwaitResultAsync(ValueTask<StoreRead<T>> pending) =>
             (await pending.ConfigureAwait(false)).ToResult();
     }
@@ -86,6 +88,8 @@ internal sealed partial class DefaultTypedCache
     }
 
     /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
+    /// <remarks>The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
         using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
@@ -110,7 +114,7 @@ internal sealed partial class DefaultTypedCache
         }
 
         Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
-        KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
+        _keys.KeyCheck(key.LogicalKey, keyCheck);
         if (!Envelope.TryRead(span, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
                 out var header, out var payloadOffset, out var payloadLength, out var reason))
         {

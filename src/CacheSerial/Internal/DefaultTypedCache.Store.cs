@@ -1,15 +1,18 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace CacheSerial.Internal;
 
 /// <summary>
-/// Every store call, under the cache's own deadline and circuit breaker. A call that misses the deadline is given up
-/// (the caller moves on) but keeps its buffer until the store lets go of it; failures are logged and never thrown,
-/// except the caller's own cancellation.
+/// Every store call, under the cache's own deadline (<see cref="StoreCallDeadline"/>) and circuit breaker. A call that
+/// misses the deadline is given up (the caller moves on) but keeps its buffer until the store lets go of it; failures
+/// are logged and never thrown, except the caller's own cancellation.
 /// </summary>
 internal sealed partial class DefaultTypedCache
 {
     /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter())
@@ -17,8 +20,7 @@ internal sealed partial class DefaultTypedCache
             return StoredBytes.None;
         }
 
-        var buffer = _arrayStore is null ? new PooledBufferWriter() : null;
-        Task? pending = null;
+        var buffer = _arrayStore is null ? PooledBufferWriter.Rent() : null;
         try
         {
             if (buffer is not null)
@@ -31,10 +33,13 @@ internal sealed partial class DefaultTypedCache
                 }
                 else
                 {
-                    var task = read.AsTask();
-                    pending = task;
-                    found = await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-                    pending = null;
+                    var outcome = await _deadline.WaitAsync(read, buffer, cancellationToken).ConfigureAwait(false);
+                    if (outcome.Abandoned)
+                    {
+                        buffer = null; // the race returns it to the pool once the store call ends
+                    }
+
+                    found = ResultOf(outcome, cancellationToken);
                 }
 
                 _breaker.OnSuccess();
@@ -43,21 +48,20 @@ internal sealed partial class DefaultTypedCache
                     return StoredBytes.None;
                 }
 
-                var bytes = new StoredBytes(buffer);
+                var bytes = new StoredBytes(buffer!);
                 buffer = null; // the caller owns it now
                 return bytes;
             }
 
-            var get = _arrayStore!.GetAsync(key.StoreKey, cancellationToken);
-            pending = get;
-            var array = await get.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-            pending = null;
+            var get = await _deadline.WaitAsync(new ValueTask<byte[]?>(_arrayStore!.GetAsync(key.StoreKey, cancellationToken)), null, cancellationToken)
+                .ConfigureAwait(false);
+            var array = ResultOf(get, cancellationToken);
             _breaker.OnSuccess();
             return array is null ? StoredBytes.None : new StoredBytes(array);
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Read, key, DeadlineOr(ex, pending));
+            OnStoreFailure(StoreOperation.Read, key, ex);
             return StoredBytes.None;
         }
         catch (OperationCanceledException)
@@ -67,7 +71,7 @@ internal sealed partial class DefaultTypedCache
         }
         finally
         {
-            Release(pending, buffer);
+            buffer?.Dispose();
         }
     }
 
@@ -82,7 +86,7 @@ internal sealed partial class DefaultTypedCache
             return;
         }
 
-        Task? pending = null;
+        PooledBufferWriter? lease = encoded;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -92,10 +96,13 @@ internal sealed partial class DefaultTypedCache
                     var write = _store.SetAsync(key.StoreKey, new ReadOnlySequence<byte>(encoded.WrittenMemory), storeOptions, cancellationToken);
                     if (!write.IsCompletedSuccessfully)
                     {
-                        var task = write.AsTask();
-                        pending = task;
-                        await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-                        pending = null;
+                        var outcome = await _deadline.WaitAsync(write, encoded, cancellationToken).ConfigureAwait(false);
+                        if (outcome.Abandoned)
+                        {
+                            lease = null; // the race returns it to the pool once the store call ends
+                        }
+
+                        ResultOf(outcome, cancellationToken);
                     }
 
                     _breaker.OnSuccess();
@@ -116,7 +123,7 @@ internal sealed partial class DefaultTypedCache
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(StoreOperation.Write, key, DeadlineOr(ex, pending));
+            OnStoreFailure(StoreOperation.Write, key, ex);
         }
         catch (OperationCanceledException)
         {
@@ -125,7 +132,7 @@ internal sealed partial class DefaultTypedCache
         }
         finally
         {
-            Release(pending, encoded);
+            lease?.Dispose();
         }
     }
 
@@ -138,28 +145,22 @@ internal sealed partial class DefaultTypedCache
             return false;
         }
 
-        Task? pending = null;
         try
         {
             var call = operation == StoreOperation.Remove
                 ? _store.RemoveAsync(key.StoreKey, cancellationToken)
                 : _store.RefreshAsync(key.StoreKey, _defaultSliding, cancellationToken);
-            if (call.IsCompletedSuccessfully)
+            if (!call.IsCompletedSuccessfully)
             {
-                _breaker.OnSuccess();
-                return true;
+                ResultOf(await _deadline.WaitAsync(call, null, cancellationToken).ConfigureAwait(false), cancellationToken);
             }
 
-            var task = call.AsTask();
-            pending = task;
-            await task.WaitAsync(_storeTimeout, _time, cancellationToken).ConfigureAwait(false);
-            pending = null;
             _breaker.OnSuccess();
             return true;
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
-            OnStoreFailure(operation, key, DeadlineOr(ex, pending));
+            OnStoreFailure(operation, key, ex);
             return false;
         }
         catch (OperationCanceledException)
@@ -167,42 +168,27 @@ internal sealed partial class DefaultTypedCache
             _breaker.OnAbandoned();
             throw;
         }
-        finally
-        {
-            Release(pending, null);
-        }
     }
 
     /// <summary>
-    /// Returns a buffer to the pool once the store no longer uses it, and observes the outcome of a call that was given
-    /// up, so it never raises an unobserved task exception.
+    /// The store's answer, or what ended the wait: the store's exception, a <see cref="TimeoutException"/> naming the
+    /// option at the deadline (rather than a client's "operation timed out"), or the caller's cancellation.
     /// </summary>
-    private static void Release(Task? pending, IDisposable? buffer)
+    private T ResultOf<T>(in StoreCallOutcome<T> outcome, CancellationToken cancellationToken)
     {
-        if (pending is null || pending.IsCompleted)
+        switch (outcome.End)
         {
-            _ = pending?.Exception;
-            buffer?.Dispose();
-            return;
+            case StoreCallEnd.Completed:
+                return outcome.Value;
+            case StoreCallEnd.Faulted:
+                ExceptionDispatchInfo.Throw(outcome.Error!);
+                return default!;
+            case StoreCallEnd.TimedOut:
+                throw new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout).");
+            default:
+                throw new OperationCanceledException(cancellationToken);
         }
-
-        _ = pending.ContinueWith(
-            static (task, state) =>
-            {
-                _ = task.Exception;
-                (state as IDisposable)?.Dispose();
-            },
-            buffer,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
     }
-
-    /// <summary>A call still running when it failed was given up at the deadline: say so rather than "operation timed out".</summary>
-    private Exception DeadlineOr(Exception exception, Task? pending) =>
-        pending is { IsCompleted: false }
-            ? new TimeoutException($"The store did not answer within {_storeTimeout.TotalMilliseconds} ms (CacheSerialOptions.DistributedCacheTimeout).")
-            : exception;
 
     private void OnStoreFailure(StoreOperation operation, CacheKey key, Exception exception) =>
         OnStoreFailure(operation, key.Key, exception);

@@ -63,7 +63,7 @@ internal sealed partial class DefaultTypedCache
         if (!_plainJson)
         {
             Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
-            KeyBuilder.ComputeKeyCheck(key.LogicalKey, keyCheck);
+            _keys.KeyCheck(key.LogicalKey, keyCheck);
             var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
             payloadOffset = Envelope.WriteHeader(
                 writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,

@@ -20,6 +20,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     private readonly EntryPolicyResolver _policies;
     private readonly CircuitBreaker _breaker;
     private readonly TimeSpan _storeTimeout;
+    private readonly StoreCallDeadline _deadline;
     private readonly int _maximumPayloadBytes;
     private readonly bool _plainJson;
     private readonly DeserializationFailureBehavior _onDeserializationFailure;
@@ -50,6 +51,7 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         _codecs = codecs;
         _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
         _storeTimeout = options.DistributedCacheTimeout;
+        _deadline = new StoreCallDeadline(_storeTimeout, timeProvider);
         _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger, metrics);
         _maximumPayloadBytes = options.MaximumPayloadBytes;
         _plainJson = options.EntryLayout == CacheEntryLayout.PlainJson;
@@ -76,6 +78,9 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     /// <summary>The store under this cache; for tests and diagnostics.</summary>
     public ICacheStore Store => _store;
+
+    /// <summary>The deadline on store calls; for tests.</summary>
+    public StoreCallDeadline Deadline => _deadline;
 
     /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
     public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;

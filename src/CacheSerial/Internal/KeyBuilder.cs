@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -38,7 +39,12 @@ internal sealed class KeyBuilder
 
     private const int HashHexLength = 64;
 
+    // Recent keys' checks, direct-mapped by the string's (per-process randomized) hash: a hot key's check costs a
+    // string comparison instead of a SHA-256. Bounded, lock-free; a collision only means computing the check again.
+    private const int KeyCheckSlots = 1024;
+
     private readonly string _prefixPart;
+    private readonly KeyCheckEntry?[] _keyChecks = new KeyCheckEntry?[KeyCheckSlots];
 
     public KeyBuilder(string prefix, int maximumKeyLength)
     {
@@ -93,6 +99,22 @@ internal sealed class KeyBuilder
         }
     }
 
+    /// <summary>The same as <see cref="ComputeKeyCheck"/>, remembered for recently used keys.</summary>
+    public void KeyCheck(string logicalKey, Span<byte> destination)
+    {
+        ref var slot = ref _keyChecks[logicalKey.GetHashCode() & (KeyCheckSlots - 1)];
+        var entry = Volatile.Read(ref slot);
+        if (entry is null || !string.Equals(entry.LogicalKey, logicalKey, StringComparison.Ordinal))
+        {
+            Span<byte> check = stackalloc byte[KeyCheckLength];
+            ComputeKeyCheck(logicalKey, check);
+            entry = new KeyCheckEntry(logicalKey, MemoryMarshal.Read<UInt128>(check));
+            Volatile.Write(ref slot, entry);
+        }
+
+        MemoryMarshal.Write(destination, in entry.Check);
+    }
+
     /// <summary>First 16 bytes of SHA-256 over the UTF-8 logical key.</summary>
     public static void ComputeKeyCheck(string logicalKey, Span<byte> destination)
     {
@@ -109,6 +131,12 @@ internal sealed class KeyBuilder
             ? key.AsSpan(0, HashedKeyHeadLength - 1)
             : key.AsSpan(0, Math.Min(HashedKeyHeadLength, key.Length));
         return string.Concat(_prefixPart, head, [HashSeparator], Convert.ToHexStringLower(hash));
+    }
+
+    private sealed class KeyCheckEntry(string logicalKey, UInt128 check)
+    {
+        public readonly string LogicalKey = logicalKey;
+        public readonly UInt128 Check = check;
     }
 
     private static void Sha256Utf8(string text, Span<byte> hash)

@@ -10,9 +10,25 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private byte[] _buffer;
     private int _written;
 
+    // Set only for writers from Rent(): those go back to the ReusePool when disposed.
+    private bool _reusable;
+
     public PooledBufferWriter(int initialCapacity = MinimumSize)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, MinimumSize));
+    }
+
+    /// <summary>A writer that returns itself to a small pool when disposed: for leases disposed exactly once (store reads).</summary>
+    public static PooledBufferWriter Rent()
+    {
+        var writer = ReusePool<PooledBufferWriter>.TryRent();
+        if (writer is null)
+        {
+            return new PooledBufferWriter { _reusable = true };
+        }
+
+        writer._buffer = ArrayPool<byte>.Shared.Rent(MinimumSize);
+        return writer;
     }
 
     public int WrittenCount => _written;
@@ -52,6 +68,12 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         if (buffer.Length != 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+
+            // Only on the first dispose: a second one must not hand the same writer out twice.
+            if (_reusable)
+            {
+                ReusePool<PooledBufferWriter>.Return(this);
+            }
         }
     }
 

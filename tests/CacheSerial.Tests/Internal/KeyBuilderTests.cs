@@ -114,6 +114,40 @@ public sealed class KeyBuilderTests
     }
 
     [Fact]
+    public void KeyCheck_ManyKeysRepeatedAndColliding_AlwaysEqualsComputedCheck()
+    {
+        // More keys than remembered slots, read twice in two orders: remembered, evicted and colliding keys alike must
+        // give exactly the SHA-256 check (a wrong remembered check would reject every read of that key).
+        var keys = new KeyBuilder(string.Empty, 512);
+        var logicalKeys = Enumerable.Range(0, 5000).Select(i => $"product:{i}").ToArray();
+        Span<byte> remembered = stackalloc byte[KeyBuilder.KeyCheckLength];
+        Span<byte> computed = stackalloc byte[KeyBuilder.KeyCheckLength];
+
+        foreach (var logical in logicalKeys.Concat(logicalKeys.Reverse()).Concat(logicalKeys.Take(100)))
+        {
+            keys.KeyCheck(logical, remembered);
+            KeyBuilder.ComputeKeyCheck(logical, computed);
+            Assert.True(remembered.SequenceEqual(computed), logical);
+        }
+    }
+
+    [Fact]
+    public void KeyCheck_EqualStringsFromDifferentInstances_GiveSameCheck()
+    {
+        var keys = new KeyBuilder(string.Empty, 512);
+        Span<byte> first = stackalloc byte[KeyBuilder.KeyCheckLength];
+        Span<byte> second = stackalloc byte[KeyBuilder.KeyCheckLength];
+
+        keys.KeyCheck(string.Concat("a:", "1"), first);
+        keys.KeyCheck(string.Concat("a:", "1"), second);
+        Span<byte> other = stackalloc byte[KeyBuilder.KeyCheckLength];
+        keys.KeyCheck("a:2", other);
+
+        Assert.True(first.SequenceEqual(second));
+        Assert.False(first.SequenceEqual(other));
+    }
+
+    [Fact]
     public void ComputeKeyCheck_VeryLongKey_UsesWholeKey()
     {
         var a = new string('a', 5000) + "1";
