@@ -23,24 +23,26 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        // Only the one-shot timers Task.Delay and WaitAsync create are tracked; others pass through.
-        if (dueTime == Timeout.InfiniteTimeSpan || period != Timeout.InfiniteTimeSpan)
-        {
-            return base.CreateTimer(callback, state, dueTime, period);
-        }
-
-        var tracked = new TrackedTimer(this);
-        Interlocked.Increment(ref _armed);
+        // Every timer is tracked: a one-shot timer (Task.Delay, a WaitAsync timeout) is armed until it fires or is
+        // disposed; a timer started later with Change (the cache's store deadline ticks that way) is armed while running.
+        var tracked = new TrackedTimer(this, period);
         tracked.Attach(base.CreateTimer(
             static s =>
             {
                 var (timer, inner, innerState) = ((TrackedTimer, TimerCallback, object?))s!;
-                timer.Finish();
+                timer.OnFired();
                 inner(innerState);
             },
             (tracked, callback, state),
             dueTime,
             period));
+        tracked.SetArmed(dueTime != Timeout.InfiniteTimeSpan);
+        return tracked;
+    }
+
+    private void OnArmed()
+    {
+        Interlocked.Increment(ref _armed);
         lock (_gate)
         {
             _created++;
@@ -53,8 +55,6 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
                 }
             }
         }
-
-        return tracked;
     }
 
     /// <summary>
@@ -95,33 +95,63 @@ public sealed class SteppingTimeProvider : FakeTimeProvider
         }
     }
 
-    /// <summary>A one-shot timer that stops counting as armed when it fires or is disposed, whichever comes first.</summary>
-    private sealed class TrackedTimer(SteppingTimeProvider owner) : ITimer
+    /// <summary>A timer that counts as armed while it is due to fire: until a one-shot fires, while a periodic one runs.</summary>
+    private sealed class TrackedTimer(SteppingTimeProvider owner, TimeSpan period) : ITimer
     {
+        private readonly Lock _gate = new();
         private ITimer? _inner;
-        private int _finished;
+        private TimeSpan _period = period;
+        private bool _armed;
 
         public void Attach(ITimer inner) => _inner = inner;
 
-        public void Finish()
+        public void SetArmed(bool armed)
         {
-            if (Interlocked.Exchange(ref _finished, 1) == 0)
+            lock (_gate)
+            {
+                if (armed == _armed)
+                {
+                    return;
+                }
+
+                _armed = armed;
+            }
+
+            if (armed)
+            {
+                owner.OnArmed();
+            }
+            else
             {
                 Interlocked.Decrement(ref owner._armed);
             }
         }
 
-        public bool Change(TimeSpan dueTime, TimeSpan period) => _inner!.Change(dueTime, period);
+        public void OnFired()
+        {
+            if (_period == Timeout.InfiniteTimeSpan)
+            {
+                SetArmed(false);
+            }
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            _period = period;
+            var changed = _inner!.Change(dueTime, period);
+            SetArmed(dueTime != Timeout.InfiniteTimeSpan);
+            return changed;
+        }
 
         public void Dispose()
         {
-            Finish();
+            SetArmed(false);
             _inner?.Dispose();
         }
 
         public ValueTask DisposeAsync()
         {
-            Finish();
+            SetArmed(false);
             return _inner?.DisposeAsync() ?? default;
         }
     }
