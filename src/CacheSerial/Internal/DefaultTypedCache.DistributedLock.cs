@@ -63,9 +63,17 @@ internal sealed partial class DefaultTypedCache
 
         if (token is not null)
         {
-            Log.LockAcquired(_logger, Name, key.Key);
-            _metrics.LockOutcome(Name, CacheTags.LockAcquired);
-            return LockEntry<T>.Run(token);
+            // An eager refresh replaces the fresh value it read; any other run first checks no holder finished meanwhile.
+            var entry = previous.State == ReadState.Fresh
+                ? LockEntry<T>.Run(token)
+                : await RecheckAfterAcquireAsync<T>(flightKey, key, codec, policy, token).ConfigureAwait(false);
+            if (!entry.Completed)
+            {
+                Log.LockAcquired(_logger, Name, key.Key);
+                _metrics.LockOutcome(Name, CacheTags.LockAcquired);
+            }
+
+            return entry;
         }
 
         if (previous.State == ReadState.Fresh)
@@ -106,29 +114,43 @@ internal sealed partial class DefaultTypedCache
 
             if (token is not null)
             {
-                // The holder may have written and released between the read above and this acquire: read once more.
-                // Not cancellable: the lock is held now, and must reach the release below or the factory run's.
-                try
+                var entry = await RecheckAfterAcquireAsync<T>(flightKey, key, codec, policy, token).ConfigureAwait(false);
+                if (!entry.Completed)
                 {
-                    read = await PollAsync<T>(key, codec, policy, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await ReleaseLockAsync(key, token).ConfigureAwait(false); // a rejected entry under OnDeserializationFailure = Throw
-                    throw;
+                    Log.LockAcquired(_logger, Name, key.Key);
+                    _metrics.LockOutcome(Name, CacheTags.LockAcquiredAfterWait);
                 }
 
-                if (read.State == ReadState.Fresh)
-                {
-                    await ReleaseLockAsync(key, token).ConfigureAwait(false);
-                    return ValueFromOtherProcess(flightKey, key, read.Value);
-                }
-
-                Log.LockAcquired(_logger, Name, key.Key);
-                _metrics.LockOutcome(Name, CacheTags.LockAcquiredAfterWait);
-                return LockEntry<T>.Run(token);
+                return entry;
             }
         }
+    }
+
+    /// <summary>
+    /// Just after taking the lock: a holder may have written and released between this process's last read and its
+    /// acquire, so the store is read once more (one round trip per cold miss buys one factory run across processes).
+    /// Not cancellable: the lock is held now, and must reach the release here or the factory run's.
+    /// </summary>
+    private async ValueTask<LockEntry<T>> RecheckAfterAcquireAsync<T>(FlightKey flightKey, CacheKey key, CodecInfo codec, EntryPolicy policy, string token)
+    {
+        StoreRead<T> read;
+        try
+        {
+            read = await PollAsync<T>(key, codec, policy, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ReleaseLockAsync(key, token).ConfigureAwait(false); // a rejected entry under OnDeserializationFailure = Throw
+            throw;
+        }
+
+        if (read.State == ReadState.Fresh)
+        {
+            await ReleaseLockAsync(key, token).ConfigureAwait(false);
+            return ValueFromOtherProcess(flightKey, key, read.Value);
+        }
+
+        return LockEntry<T>.Run(token);
     }
 
     private LockEntry<T> ValueFromOtherProcess<T>(FlightKey flightKey, CacheKey key, T value)

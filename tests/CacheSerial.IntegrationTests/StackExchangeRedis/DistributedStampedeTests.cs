@@ -1,0 +1,64 @@
+using CacheSerial.IntegrationTests.Infrastructure;
+using CacheSerial.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CacheSerial.IntegrationTests.StackExchangeRedis;
+
+/// <summary>
+/// The distributed stampede lock end to end on Redis: several caches, each on its own multiplexer (as several processes
+/// would be), sharing one key space. With the lock, a cold key's factory runs once in total.
+/// </summary>
+public sealed class DistributedStampedeTests(RedisFixture redis) : NativeRedisTestBase(redis)
+{
+    private static readonly CacheEntryOptions Options = new() { Expiration = TimeSpan.FromMinutes(5) };
+
+    [Fact]
+    public async Task GetOrCreateAsync_ThousandCallersOnFourMultiplexersOneColdKey_FactoryRunsOnceInTotal()
+    {
+        const int Processes = 4;
+        const int CallersPerProcess = 250;
+        var prefix = CacheHarness.NewPrefix();
+        var harnesses = Enumerable.Range(0, Processes)
+            .Select(_ => new CacheHarness(new RedisStringView(Redis.Connection), build: b => b.UseStackExchangeRedis(Redis.Endpoint, o => o.DistributedLock = true), prefix: prefix))
+            .ToArray();
+        try
+        {
+            var runs = 0;
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var callers = new List<Task<string>>();
+            for (var p = 0; p < Processes; p++)
+            {
+                var cache = harnesses[p].Cache;
+                var process = p;
+                for (var c = 0; c < CallersPerProcess; c++)
+                {
+                    callers.Add(Task.Run(async () =>
+                    {
+                        await start.Task; // all 1,000 callers go at once
+                        return await cache.GetOrCreateAsync("cold", async ct =>
+                        {
+                            Interlocked.Increment(ref runs);
+                            await Task.Delay(50, ct); // a factory that takes a while, so the others find the lock held
+                            return "made-by-" + process;
+                        }, Options, Ct);
+                    }, Ct));
+                }
+            }
+
+            start.SetResult();
+            var results = await Task.WhenAll(callers);
+
+            Assert.Equal(1, runs);
+            Assert.Single(results.Distinct());
+            Assert.False(await Database.KeyExistsAsync(harnesses[0].StoreKey("cold") + "\u001Dlock")); // released after the write
+            Assert.Equal(results[0], (await harnesses[3].Cache.TryGetAsync<string>("cold", Options, Ct)).Value);
+        }
+        finally
+        {
+            foreach (var h in harnesses)
+            {
+                h.Dispose();
+            }
+        }
+    }
+}
