@@ -12,24 +12,50 @@ namespace CacheSerial.Internal;
 internal sealed partial class DefaultTypedCache
 {
     /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
+    /// <remarks>
+    /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the current write
+    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>): it then runs
+    /// without the caller's token (the deadline bounds it), so one caller's cancellation ends only its own wait.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
+    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, bool share, CancellationToken cancellationToken)
     {
+        share &= _arrayStore is null;
+        var generation = 0L;
+        if (share)
+        {
+            generation = Volatile.Read(ref _readGeneration);
+            if (!_sharedReads.IsEmpty
+                && _sharedReads.TryGetValue(new SharedReadKey(key.StoreKey, slidingExpiration), out var inFlight)
+                && inFlight.Generation == generation
+                && inFlight.TryJoin())
+            {
+                return await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         if (!_breaker.TryEnter())
         {
             return StoredBytes.None;
         }
 
+        SharedRead? shared = null;
         var buffer = _arrayStore is null ? PooledBufferWriter.Rent() : null;
         try
         {
             if (buffer is not null)
             {
-                var read = _store.TryGetAsync(key.StoreKey, slidingExpiration, buffer, cancellationToken);
+                var read = _store.TryGetAsync(key.StoreKey, slidingExpiration, buffer, share ? CancellationToken.None : cancellationToken);
                 bool found;
                 if (read.IsCompletedSuccessfully)
                 {
                     found = read.Result;
+                }
+                else if (share)
+                {
+                    shared = StartSharedRead(key, slidingExpiration, generation, buffer, read);
+                    buffer = null; // the shared read owns it now
+                    found = false;
                 }
                 else
                 {
@@ -42,22 +68,27 @@ internal sealed partial class DefaultTypedCache
                     found = ResultOf(outcome, cancellationToken);
                 }
 
-                _breaker.OnSuccess();
-                if (!found)
+                if (shared is null)
                 {
-                    return StoredBytes.None;
+                    _breaker.OnSuccess();
+                    if (!found)
+                    {
+                        return StoredBytes.None;
+                    }
+
+                    var bytes = new StoredBytes(buffer!);
+                    buffer = null; // the caller owns it now
+                    return bytes;
                 }
-
-                var bytes = new StoredBytes(buffer!);
-                buffer = null; // the caller owns it now
-                return bytes;
             }
-
-            var get = await _deadline.WaitAsync(new ValueTask<byte[]?>(_arrayStore!.GetAsync(key.StoreKey, cancellationToken)), null, cancellationToken)
-                .ConfigureAwait(false);
-            var array = ResultOf(get, cancellationToken);
-            _breaker.OnSuccess();
-            return array is null ? StoredBytes.None : new StoredBytes(array);
+            else
+            {
+                var get = await _deadline.WaitAsync(new ValueTask<byte[]?>(_arrayStore!.GetAsync(key.StoreKey, cancellationToken)), null, cancellationToken)
+                    .ConfigureAwait(false);
+                var array = ResultOf(get, cancellationToken);
+                _breaker.OnSuccess();
+                return array is null ? StoredBytes.None : new StoredBytes(array);
+            }
         }
         catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
         {
@@ -72,6 +103,43 @@ internal sealed partial class DefaultTypedCache
         finally
         {
             buffer?.Dispose();
+        }
+
+        // Outside the try: this caller's cancellation is not the store call's (which reports to the breaker itself).
+        return await shared!.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Offers a pending store read to later readers of the key and finishes it in the background.</summary>
+    private SharedRead StartSharedRead(CacheKey key, TimeSpan? slidingExpiration, long generation, PooledBufferWriter buffer, ValueTask<bool> read)
+    {
+        var sharedKey = new SharedReadKey(key.StoreKey, slidingExpiration);
+        var shared = new SharedRead(generation, buffer);
+        shared.TryJoin(); // the starting caller's reference
+        _sharedReads[sharedKey] = shared; // replaces one of an older generation: newer readers join this one
+        _ = FinishSharedReadAsync(key, sharedKey, shared, read);
+        return shared;
+    }
+
+    private async Task FinishSharedReadAsync(CacheKey key, SharedReadKey sharedKey, SharedRead shared, ValueTask<bool> read)
+    {
+        var found = false;
+        var abandoned = false;
+        try
+        {
+            var outcome = await _deadline.WaitAsync(read, shared.Buffer, CancellationToken.None).ConfigureAwait(false);
+            abandoned = outcome.Abandoned; // the race returns the buffer to the pool once the store call ends
+            found = ResultOf(outcome, CancellationToken.None);
+            _breaker.OnSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnStoreFailure(StoreOperation.Read, key, ex);
+        }
+        finally
+        {
+            // Before the waiters are released: a reader arriving after the store answered starts a fresh read.
+            _sharedReads.TryRemove(KeyValuePair.Create(sharedKey, shared));
+            shared.Complete(found, abandoned);
         }
     }
 
@@ -133,6 +201,7 @@ internal sealed partial class DefaultTypedCache
         finally
         {
             lease?.Dispose();
+            Interlocked.Increment(ref _readGeneration);
         }
     }
 
@@ -167,6 +236,13 @@ internal sealed partial class DefaultTypedCache
         {
             _breaker.OnAbandoned();
             throw;
+        }
+        finally
+        {
+            if (operation == StoreOperation.Remove)
+            {
+                Interlocked.Increment(ref _readGeneration);
+            }
         }
     }
 
@@ -229,12 +305,21 @@ internal sealed partial class DefaultTypedCache
 /// <summary>An entry's bytes as read from the store: in a pooled buffer (returned on dispose) or an array.</summary>
 internal readonly struct StoredBytes : IDisposable
 {
+    // A pooled buffer (disposed) or a shared read (one reference released).
     private readonly PooledBufferWriter? _lease;
+    private readonly SharedRead? _shared;
 
     public StoredBytes(PooledBufferWriter lease)
     {
         _lease = lease;
         Data = lease.WrittenMemory;
+        Found = true;
+    }
+
+    public StoredBytes(SharedRead shared)
+    {
+        _shared = shared;
+        Data = shared.Data;
         Found = true;
     }
 
@@ -250,5 +335,9 @@ internal readonly struct StoredBytes : IDisposable
 
     public ReadOnlyMemory<byte> Data { get; }
 
-    public void Dispose() => _lease?.Dispose();
+    public void Dispose()
+    {
+        _lease?.Dispose();
+        _shared?.Release();
+    }
 }
