@@ -27,7 +27,7 @@ public sealed class GarnetFixture : IAsyncLifetime
         try
         {
             _connection = await RedisConnections.ConnectAsync(_server.Host, _server.Port, "cacheserial-garnet-tests").ConfigureAwait(false);
-            _cache = RedisConnections.CreateCache(_connection, InstanceName);
+            _cache = new GarnetDesyncRetryCache(RedisConnections.CreateCache(_connection, InstanceName), _connection);
         }
         catch
         {
