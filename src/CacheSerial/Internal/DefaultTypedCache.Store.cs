@@ -14,23 +14,35 @@ internal sealed partial class DefaultTypedCache
     /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
     /// <remarks>
     /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the current write
-    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>): it then runs
-    /// without the caller's token (the deadline bounds it), so one caller's cancellation ends only its own wait.
+    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>, in a fixed slot
+    /// per key hash: a slot taken by another read means no sharing): it then runs without the caller's token (the deadline
+    /// bounds it), so one caller's cancellation ends only its own wait. An uncontended read allocates nothing for this.
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, bool share, CancellationToken cancellationToken)
     {
         share &= _arrayStore is null;
         var generation = 0L;
+        var slot = 0;
         if (share)
         {
             generation = Volatile.Read(ref _readGeneration);
-            if (!_sharedReads.IsEmpty
-                && _sharedReads.TryGetValue(new SharedReadKey(key.StoreKey, slidingExpiration), out var inFlight)
-                && inFlight.Generation == generation
-                && inFlight.TryJoin())
+            slot = key.StoreKey.GetHashCode() & (_sharedReads.Length - 1);
+            var done = SharedRead.TryJoin(_sharedReads, slot, key.StoreKey, slidingExpiration, generation, out var joined);
+            if (done is not null)
             {
-                return await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                bool joinedFound;
+                try
+                {
+                    joinedFound = await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    joined!.Release();
+                    throw;
+                }
+
+                return joined!.Take(joinedFound);
             }
         }
 
@@ -51,15 +63,30 @@ internal sealed partial class DefaultTypedCache
                 {
                     found = read.Result;
                 }
-                else if (share)
-                {
-                    shared = StartSharedRead(key, slidingExpiration, generation, buffer, read);
-                    buffer = null; // the shared read owns it now
-                    found = false;
-                }
                 else
                 {
-                    var outcome = await _deadline.WaitAsync(read, buffer, cancellationToken).ConfigureAwait(false);
+                    // A shared call is raced without the caller's token and reports to the breaker itself (EndSharedRead).
+                    shared = share ? SharedRead.TryStart(this, _sharedReads, slot, key, slidingExpiration, generation, buffer) : null;
+                    var race = _deadline.WaitAsync(read, buffer, shared is null ? cancellationToken : CancellationToken.None);
+                    if (shared is not null)
+                    {
+                        buffer = null; // the shared read owns it now
+                        var leaderWait = shared.Run(race, cancellationToken);
+                        bool leaderFound;
+                        try
+                        {
+                            leaderFound = await leaderWait.ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            shared.Release();
+                            throw;
+                        }
+
+                        return shared.Take(leaderFound);
+                    }
+
+                    var outcome = await race.ConfigureAwait(false);
                     if (outcome.Abandoned)
                     {
                         buffer = null; // the race returns it to the pool once the store call ends
@@ -68,18 +95,15 @@ internal sealed partial class DefaultTypedCache
                     found = ResultOf(outcome, cancellationToken);
                 }
 
-                if (shared is null)
+                _breaker.OnSuccess();
+                if (!found)
                 {
-                    _breaker.OnSuccess();
-                    if (!found)
-                    {
-                        return StoredBytes.None;
-                    }
-
-                    var bytes = new StoredBytes(buffer!);
-                    buffer = null; // the caller owns it now
-                    return bytes;
+                    return StoredBytes.None;
                 }
+
+                var bytes = new StoredBytes(buffer!);
+                buffer = null; // the caller owns it now
+                return bytes;
             }
             else
             {
@@ -90,12 +114,12 @@ internal sealed partial class DefaultTypedCache
                 return array is null ? StoredBytes.None : new StoredBytes(array);
             }
         }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+        catch (Exception ex) when (shared is null && !IsCallerCancellation(ex, cancellationToken))
         {
             OnStoreFailure(StoreOperation.Read, key, ex);
             return StoredBytes.None;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (shared is null)
         {
             _breaker.OnAbandoned();
             throw;
@@ -104,42 +128,21 @@ internal sealed partial class DefaultTypedCache
         {
             buffer?.Dispose();
         }
-
-        // Outside the try: this caller's cancellation is not the store call's (which reports to the breaker itself).
-        return await shared!.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Offers a pending store read to later readers of the key and finishes it in the background.</summary>
-    private SharedRead StartSharedRead(CacheKey key, TimeSpan? slidingExpiration, long generation, PooledBufferWriter buffer, ValueTask<bool> read)
+    /// <summary>A shared store read ended: reports it to the breaker (or logs its failure) and says whether it found the entry.</summary>
+    internal bool EndSharedRead(CacheKey key, StoreCallOutcome<bool> outcome)
     {
-        var sharedKey = new SharedReadKey(key.StoreKey, slidingExpiration);
-        var shared = new SharedRead(generation, buffer);
-        shared.TryJoin(); // the starting caller's reference
-        _sharedReads[sharedKey] = shared; // replaces one of an older generation: newer readers join this one
-        _ = FinishSharedReadAsync(key, sharedKey, shared, read);
-        return shared;
-    }
-
-    private async Task FinishSharedReadAsync(CacheKey key, SharedReadKey sharedKey, SharedRead shared, ValueTask<bool> read)
-    {
-        var found = false;
-        var abandoned = false;
         try
         {
-            var outcome = await _deadline.WaitAsync(read, shared.Buffer, CancellationToken.None).ConfigureAwait(false);
-            abandoned = outcome.Abandoned; // the race returns the buffer to the pool once the store call ends
-            found = ResultOf(outcome, CancellationToken.None);
+            var found = ResultOf(outcome, CancellationToken.None);
             _breaker.OnSuccess();
+            return found;
         }
         catch (Exception ex)
         {
             OnStoreFailure(StoreOperation.Read, key, ex);
-        }
-        finally
-        {
-            // Before the waiters are released: a reader arriving after the store answered starts a fresh read.
-            _sharedReads.TryRemove(KeyValuePair.Create(sharedKey, shared));
-            shared.Complete(found, abandoned);
+            return false;
         }
     }
 

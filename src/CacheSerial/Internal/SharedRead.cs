@@ -1,85 +1,216 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
 namespace CacheSerial.Internal;
 
-/// <summary>What concurrent reads share: the stored key and the sliding expiration the read renews.</summary>
-internal readonly record struct SharedReadKey(string StoreKey, TimeSpan? SlidingExpiration);
-
 /// <summary>
-/// One store read that concurrent readers of the same key wait on. The bytes sit in one pooled buffer, counted: the
-/// store call holds one reference and each waiter one, and the buffer goes back to the pool when the last is released.
-/// Each waiter decodes the bytes itself, so no decoded instance is shared.
+/// One store read that concurrent readers of the same key wait on, pooled, so an uncontended read allocates nothing for
+/// it. The reader that started the store call (the leader) waits through this object as a value task source; readers
+/// that join take a reference and wait on a completion source created only when the first of them arrives. The bytes
+/// sit in one pooled buffer, counted: the store call, the leader and each joiner hold one reference, and the buffer and
+/// this object go back to their pools when the last is released. Each reader decodes the bytes itself.
 /// </summary>
-internal sealed class SharedRead
+/// <remarks>All state changes happen under <see cref="_lock"/>: a joiner that found a recycled object sees it is
+/// not the read it looked for (another key, generation or an ended read) and starts its own.</remarks>
+internal sealed class SharedRead : IValueTaskSource<bool>
 {
-    private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lock = new();
+    private readonly Action _onStoreEnded;
+    private ManualResetValueTaskSourceCore<bool> _leader = new() { RunContinuationsAsynchronously = true };
+    private ConfiguredValueTaskAwaitable<StoreCallOutcome<bool>>.ConfiguredValueTaskAwaiter _call;
+    private CancellationTokenRegistration _cancellation;
+    private TaskCompletionSource<bool>? _joiners;
+    private DefaultTypedCache? _owner;
+    private SharedRead?[]? _slots;
+    private int _slot;
+    private CacheKey _key;
+    private TimeSpan? _slidingExpiration;
+    private long _generation;
     private PooledBufferWriter? _buffer;
-    private int _references = 1;
+    private int _references;
+    private int _leaderDecided;
+    private bool _pending;
 
-    public SharedRead(long generation, PooledBufferWriter buffer)
-    {
-        Generation = generation;
-        _buffer = buffer;
-    }
-
-    /// <summary>The cache's write generation when the store call started: readers join only a read at theirs.</summary>
-    public long Generation { get; }
-
-    public PooledBufferWriter? Buffer => _buffer;
+    private SharedRead() => _onStoreEnded = OnStoreEnded;
 
     public ReadOnlyMemory<byte> Data => _buffer!.WrittenMemory;
 
-    /// <summary>Takes a reference, unless the last one was already released (the buffer is gone).</summary>
-    public bool TryJoin()
+    /// <summary>Slots a read of one key may take, from its hash: reads of one key with different sliding expirations
+    /// (or a few colliding keys) can each be offered at once.</summary>
+    public const int Probes = 4;
+
+    /// <summary>Offers a pending store read in the first free of the <see cref="Probes"/> slots from
+    /// <paramref name="slot"/>; null when all are taken (the read is then not shared).</summary>
+    public static SharedRead? TryStart(
+        DefaultTypedCache owner, SharedRead?[] slots, int slot, CacheKey key, TimeSpan? slidingExpiration, long generation, PooledBufferWriter buffer)
     {
-        var references = Volatile.Read(ref _references);
-        while (references > 0)
+        var free = -1;
+        for (var i = 0; i < Probes && free < 0; i++)
         {
-            var seen = Interlocked.CompareExchange(ref _references, references + 1, references);
-            if (seen == references)
+            var index = (slot + i) & (slots.Length - 1);
+            if (Volatile.Read(ref slots[index]) is null)
             {
-                return true;
+                free = index;
+            }
+        }
+
+        if (free < 0)
+        {
+            return null;
+        }
+
+        var shared = ReusePool<SharedRead>.TryRent() ?? new SharedRead();
+        lock (shared._lock)
+        {
+            shared._owner = owner;
+            shared._slots = slots;
+            shared._slot = free;
+            shared._key = key;
+            shared._slidingExpiration = slidingExpiration;
+            shared._generation = generation;
+            shared._buffer = buffer;
+            shared._references = 2; // the store call's and the leader's
+            shared._leaderDecided = 0;
+            shared._pending = true;
+        }
+
+        if (Interlocked.CompareExchange(ref slots[free], shared, null) is not null)
+        {
+            lock (shared._lock)
+            {
+                shared._pending = false;
+                shared._buffer = null; // still the caller's
+                shared._owner = null;
+                shared._slots = null;
             }
 
-            references = seen;
+            ReusePool<SharedRead>.Return(shared);
+            return null;
         }
 
-        return false;
+        return shared;
     }
 
-    public void Release()
+    /// <summary>Joins a pending read of the key at the generation in the <see cref="Probes"/> slots from
+    /// <paramref name="slot"/>; null when there is none.</summary>
+    public static Task<bool>? TryJoin(SharedRead?[] slots, int slot, string storeKey, TimeSpan? slidingExpiration, long generation, out SharedRead? joined)
     {
-        if (Interlocked.Decrement(ref _references) == 0)
+        for (var i = 0; i < Probes; i++)
         {
-            Interlocked.Exchange(ref _buffer, null)?.Dispose();
+            var candidate = Volatile.Read(ref slots[(slot + i) & (slots.Length - 1)]);
+            if (candidate is null)
+            {
+                continue;
+            }
+
+            lock (candidate._lock)
+            {
+                if (candidate._pending && candidate._generation == generation && candidate._slidingExpiration == slidingExpiration
+                    && string.Equals(candidate._key.StoreKey, storeKey, StringComparison.Ordinal))
+                {
+                    candidate._references++;
+                    candidate._joiners ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    joined = candidate;
+                    return candidate._joiners.Task;
+                }
+            }
+        }
+
+        joined = null;
+        return null;
+    }
+
+    /// <summary>Watches the store call raced under the deadline without any caller's token; returns the leader's wait.</summary>
+    public ValueTask<bool> Run(ValueTask<StoreCallOutcome<bool>> race, CancellationToken cancellationToken)
+    {
+        var version = _leader.Version;
+        if (cancellationToken.CanBeCanceled)
+        {
+            // The leader's cancellation ends only its own wait; the store call goes on for the joiners.
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((SharedRead)state!).OnLeaderCanceled(token), this);
+        }
+
+        _call = race.ConfigureAwait(false).GetAwaiter();
+        if (_call.IsCompleted)
+        {
+            OnStoreEnded();
+        }
+        else
+        {
+            _call.UnsafeOnCompleted(_onStoreEnded);
+        }
+
+        return new ValueTask<bool>(this, version);
+    }
+
+    private void OnLeaderCanceled(CancellationToken token)
+    {
+        if (Interlocked.Exchange(ref _leaderDecided, 1) == 0)
+        {
+            _leader.SetException(new OperationCanceledException(token));
         }
     }
 
-    /// <summary>The store call ended: a call given up at the deadline leaves its buffer to the race that disposes it.</summary>
-    public void Complete(bool found, bool bufferAbandoned)
+    private void OnStoreEnded()
     {
-        if (bufferAbandoned)
+        var outcome = _call.GetResult();
+        _call = default;
+        var found = _owner!.EndSharedRead(_key, outcome);
+        TaskCompletionSource<bool>? joiners;
+        lock (_lock)
         {
-            _buffer = null;
+            if (outcome.Abandoned)
+            {
+                _buffer = null; // the race returns it to the pool once the store call ends
+                found = false;
+            }
+
+            _pending = false;
+
+            // Before anyone is released: a reader arriving after the store answered starts a fresh read.
+            Interlocked.CompareExchange(ref _slots![_slot], null, this);
+            joiners = _joiners;
+            _joiners = null;
         }
 
-        _done.SetResult(found && !bufferAbandoned);
+        // Waits for a cancellation callback running now, so it cannot reach this object once reused.
+        _cancellation.Dispose();
+        _cancellation = default;
+        if (Interlocked.Exchange(ref _leaderDecided, 1) == 0)
+        {
+            _leader.SetResult(found);
+        }
+
+        joiners?.SetResult(found);
         Release();
     }
 
-    /// <summary>Waits for the store call (this waiter's cancellation ends only its own wait); takes a joined reference.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<StoredBytes> WaitAsync(CancellationToken cancellationToken)
+    /// <summary>Releases one reference; the last returns the buffer and this object to their pools.</summary>
+    public void Release()
     {
-        bool found;
-        try
+        PooledBufferWriter? buffer;
+        lock (_lock)
         {
-            found = await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            Release();
-            throw;
+            if (--_references != 0)
+            {
+                return;
+            }
+
+            buffer = _buffer;
+            _buffer = null;
+            _owner = null;
+            _slots = null;
+            _key = default;
+            _leader.Reset();
         }
 
+        buffer?.Dispose();
+        ReusePool<SharedRead>.Return(this);
+    }
+
+    /// <summary>After a wait: the bytes with the reader's reference, or none (the reference released).</summary>
+    public StoredBytes Take(bool found)
+    {
         if (!found)
         {
             Release();
@@ -88,4 +219,11 @@ internal sealed class SharedRead
 
         return new StoredBytes(this);
     }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _leader.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _leader.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _leader.OnCompleted(continuation, state, token, flags);
 }
