@@ -12,11 +12,13 @@ namespace CacheSerial.Internal;
 /// </summary>
 /// <remarks>All state changes happen under <see cref="_lock"/>: a joiner that found a recycled object sees it is
 /// not the read it looked for (another key, generation or an ended read) and starts its own.</remarks>
-internal sealed class SharedRead : IValueTaskSource<bool>
+internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
     private readonly Lock _lock = new();
     private readonly Action _onStoreEnded;
-    private ManualResetValueTaskSourceCore<bool> _leader = new() { RunContinuationsAsynchronously = true };
+    // The leader resumes where the store call ended, as a direct wait on the store would (no extra thread-pool hop).
+    private ManualResetValueTaskSourceCore<bool> _leader;
+    private CancellationToken _canceledBy;
     private ConfiguredValueTaskAwaitable<StoreCallOutcome<bool>>.ConfiguredValueTaskAwaiter _call;
     private CancellationTokenRegistration _cancellation;
     private TaskCompletionSource<bool>? _joiners;
@@ -147,9 +149,13 @@ internal sealed class SharedRead : IValueTaskSource<bool>
     {
         if (Interlocked.Exchange(ref _leaderDecided, 1) == 0)
         {
-            _leader.SetException(new OperationCanceledException(token));
+            // On the thread pool: never run the leader's continuation on the canceller's thread.
+            _canceledBy = token;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
+
+    void IThreadPoolWorkItem.Execute() => _leader.SetException(new OperationCanceledException(_canceledBy));
 
     private void OnStoreEnded()
     {
@@ -176,13 +182,15 @@ internal sealed class SharedRead : IValueTaskSource<bool>
         // Waits for a cancellation callback running now, so it cannot reach this object once reused.
         _cancellation.Dispose();
         _cancellation = default;
-        if (Interlocked.Exchange(ref _leaderDecided, 1) == 0)
+        var completeLeader = Interlocked.Exchange(ref _leaderDecided, 1) == 0;
+        joiners?.SetResult(found);
+        Release();
+
+        // Last, as it runs the leader's continuation here; the leader's own reference keeps this object meanwhile.
+        if (completeLeader)
         {
             _leader.SetResult(found);
         }
-
-        joiners?.SetResult(found);
-        Release();
     }
 
     /// <summary>Releases one reference; the last returns the buffer and this object to their pools.</summary>
@@ -201,6 +209,7 @@ internal sealed class SharedRead : IValueTaskSource<bool>
             _owner = null;
             _slots = null;
             _key = default;
+            _canceledBy = default;
             _leader.Reset();
         }
 
