@@ -52,12 +52,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             return;
         }
 
-        if (RedisFixture.RedisRequired)
-        {
-            Assert.Fail($"{_unavailable}. {RedisFixture.RequireRedisVariable} is set, so the cluster tests fail.");
-        }
-
-        Assert.Skip($"{_unavailable}: the Redis Cluster tests need one (or {ClusterVariable}=host:port,...).");
+        RedisClusterNodes.SkipOrFail(_unavailable);
     }
 
     /// <summary>A new multiplexer over the cluster, as another process would have (the caller disposes it).</summary>

@@ -63,6 +63,31 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         return (server, cli, missing.Count == 0 ? null : string.Join(" and ", missing) + " not on PATH (apt-get install redis-server redis-tools)");
     }
 
+    /// <summary>
+    /// The executables, or (when one is missing) fails the calling test under CACHESERIAL_REQUIRE_REDIS, else skips it.
+    /// </summary>
+    public static (string Server, string Cli) RequireExecutables()
+    {
+        var (server, cli, missing) = FindExecutables();
+        if (missing is not null)
+        {
+            SkipOrFail(missing);
+        }
+
+        return (server!, cli!);
+    }
+
+    /// <summary>Fails the calling test when CACHESERIAL_REQUIRE_REDIS is set, else skips it; <paramref name="reason"/> says what is missing.</summary>
+    public static void SkipOrFail(string reason)
+    {
+        if (RedisFixture.RedisRequired)
+        {
+            Assert.Fail($"{reason}. {RedisFixture.RequireRedisVariable} is set, so the Redis Cluster tests fail.");
+        }
+
+        Assert.Skip($"{reason}: the Redis Cluster tests need them (or {RedisClusterFixture.ClusterVariable}=host:port,... for the tests that do not kill nodes).");
+    }
+
     /// <summary>Starts six nodes, creates the cluster and returns once every node reports cluster_state:ok with all slots.</summary>
     public static async Task<RedisClusterNodes> StartAsync(string serverExecutable, string cliExecutable, CancellationToken cancellationToken)
     {
@@ -154,8 +179,8 @@ public sealed class RedisClusterNodes : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every live node reports cluster_state:ok, all 16384 slots served, and each of the three slot
-    /// ranges has a primary among the live nodes.
+    /// Waits until every live node reports cluster_state:ok with all 16384 slots served (so every slot range has a live
+    /// primary), and every live replica is linked to its primary.
     /// </summary>
     public async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
     {
@@ -213,6 +238,13 @@ public sealed class RedisClusterNodes : IAsyncDisposable
                 if (!info.Contains("cluster_state:ok", StringComparison.Ordinal) || !info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal))
                 {
                     return $"{node.Endpoint}: {info.Replace("\r\n", " ", StringComparison.Ordinal)}";
+                }
+
+                // A replica still loading its primary's data would lose writes if that primary died now.
+                var replication = ((string?)await connection.ExecuteAsync(["INFO", "replication"], cancellationToken).ConfigureAwait(false)) ?? string.Empty;
+                if (replication.Contains("role:slave", StringComparison.Ordinal) && !replication.Contains("master_link_status:up", StringComparison.Ordinal))
+                {
+                    return $"{node.Endpoint}: replica not linked to its primary yet";
                 }
             }
             catch (Exception ex) when (ex is SocketException or IOException or RedisServerException)
