@@ -176,7 +176,7 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
     /// <summary>
     /// On a cluster an MGET's keys must share a hash slot (else CROSSSLOT): one MGET per slot, all in one pipelined batch
-    /// (the client routes each to the slot's primary, one write per node), the values put back in the callers' order.
+    /// (the client routes each to the slot's primary), the values put back in the callers' order.
     /// Keys with a common hash tag ({tag}) share a slot, so they cost one MGET.
     /// </summary>
     private static async Task<RedisValue[]> GetBySlotAsync(IDatabase database, IReadOnlyList<string> keys)
@@ -194,8 +194,10 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
             indices.Add(i);
         }
 
+        var groups = new List<int>[slots.Count];
+        var reads = new Task<RedisValue[]>[slots.Count];
         var batch = database.CreateBatch();
-        var reads = new List<(List<int> Indices, Task<RedisValue[]> Values)>(slots.Count);
+        var n = 0;
         foreach (var indices in slots.Values)
         {
             var slotKeys = new RedisKey[indices.Count];
@@ -204,17 +206,20 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
                 slotKeys[j] = keys[indices[j]];
             }
 
-            reads.Add((indices, batch.StringGetAsync(slotKeys)));
+            groups[n] = indices;
+            reads[n++] = batch.StringGetAsync(slotKeys);
         }
 
         batch.Execute();
+
+        // Awaiting all of them observes every failure (no unobserved task exception when one node fails).
+        var slotValues = await Task.WhenAll(reads).ConfigureAwait(false);
         var values = new RedisValue[keys.Count];
-        foreach (var (indices, read) in reads)
+        for (var g = 0; g < groups.Length; g++)
         {
-            var slotValues = await read.ConfigureAwait(false);
-            for (var j = 0; j < slotValues.Length; j++)
+            for (var j = 0; j < slotValues[g].Length; j++)
             {
-                values[indices[j]] = slotValues[j];
+                values[groups[g][j]] = slotValues[g][j];
             }
         }
 
