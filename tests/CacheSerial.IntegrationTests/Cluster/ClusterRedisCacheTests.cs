@@ -44,8 +44,8 @@ public sealed class ClusterRedisCacheTests(RedisClusterFixture cluster)
 
         await h.Cache.RemoveAsync(keys[0], Ct);
         Assert.False((await h.Cache.TryGetAsync<Product>(keys[0], Options, Ct)).HasValue);
-        var count = await h.Cache.GetOrCreateAsync(keys[0], _ => ValueTask.FromResult(new Product("again", 1)), Options, Ct);
-        Assert.Equal(new Product("again", 1), count);
+        var again = await h.Cache.GetOrCreateAsync(keys[0], _ => ValueTask.FromResult(new Product("again", 1)), Options, Ct);
+        Assert.Equal(new Product("again", 1), again);
     }
 
     private sealed record Product(string Name, int Size);
