@@ -6,7 +6,8 @@ namespace CacheSerial.StackExchangeRedis.Internal;
 /// <summary>
 /// The native Redis store: each entry is one plain Redis string holding the envelope, with the store lifetime as the
 /// key's own TTL. One command per call: GET (GETEX when the read names a sliding expiration), SET with a millisecond
-/// TTL (the client sends PSETEX), DEL (sent as UNLINK), PEXPIRE; bulk reads are one MGET, bulk writes one pipelined batch.
+/// TTL (the client sends PSETEX), DEL (sent as UNLINK), PEXPIRE; bulk reads are one MGET (on a cluster one MGET per hash
+/// slot, pipelined), bulk writes one pipelined batch of single-key SETs (each routed to its key's node).
 /// </summary>
 /// <remarks>
 /// Redis cannot know an entry's absolute cap when a read renews it, so a sliding entry's bytes may outlive the cap by up
@@ -94,7 +95,25 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
         var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
         RedisValue[] values;
-        if (slidingExpiration is null && !IsCluster(database))
+        if (slidingExpiration is { } sliding)
+        {
+            // GETEX takes one key: one pipelined batch, which the client sends to each node in one write.
+            var window = Milliseconds(sliding);
+            var batch = database.CreateBatch();
+            var reads = new Task<RedisValue>[keys.Count];
+            for (var i = 0; i < reads.Length; i++)
+            {
+                reads[i] = batch.StringGetSetExpiryAsync(keys[i], window);
+            }
+
+            batch.Execute();
+            values = await Task.WhenAll(reads).ConfigureAwait(false);
+        }
+        else if (IsCluster(database))
+        {
+            values = await GetBySlotAsync(database, keys).ConfigureAwait(false);
+        }
+        else
         {
             var redisKeys = new RedisKey[keys.Count];
             for (var i = 0; i < redisKeys.Length; i++)
@@ -103,21 +122,6 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
             }
 
             values = await database.StringGetAsync(redisKeys).ConfigureAwait(false);
-        }
-        else
-        {
-            // GETEX takes one key; on a cluster MGET's keys must share a slot. Either way: one pipelined batch, which the
-            // client sends to each node in one write.
-            var batch = database.CreateBatch();
-            var reads = new Task<RedisValue>[keys.Count];
-            var sliding = slidingExpiration is { } s ? Milliseconds(s) : (TimeSpan?)null;
-            for (var i = 0; i < reads.Length; i++)
-            {
-                reads[i] = sliding is { } window ? batch.StringGetSetExpiryAsync(keys[i], window) : batch.StringGetAsync(keys[i]);
-            }
-
-            batch.Execute();
-            values = await Task.WhenAll(reads).ConfigureAwait(false);
         }
 
         var results = new ReadOnlyMemory<byte>?[values.Length];
@@ -169,6 +173,58 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
     // The cache's write buffer is one segment: passed to the client as is. A chained sequence is flattened once.
     private static RedisValue ToRedisValue(ReadOnlySequence<byte> value) =>
         value.IsSingleSegment ? value.First : value.ToArray();
+
+    /// <summary>
+    /// On a cluster an MGET's keys must share a hash slot (else CROSSSLOT): one MGET per slot, all in one pipelined batch
+    /// (the client routes each to the slot's primary), the values put back in the callers' order.
+    /// Keys with a common hash tag ({tag}) share a slot, so they cost one MGET.
+    /// </summary>
+    private static async Task<RedisValue[]> GetBySlotAsync(IDatabase database, IReadOnlyList<string> keys)
+    {
+        var multiplexer = database.Multiplexer;
+        var slots = new Dictionary<int, List<int>>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var slot = multiplexer.HashSlot(keys[i]);
+            if (!slots.TryGetValue(slot, out var indices))
+            {
+                slots[slot] = indices = [];
+            }
+
+            indices.Add(i);
+        }
+
+        var groups = new List<int>[slots.Count];
+        var reads = new Task<RedisValue[]>[slots.Count];
+        var batch = database.CreateBatch();
+        var n = 0;
+        foreach (var indices in slots.Values)
+        {
+            var slotKeys = new RedisKey[indices.Count];
+            for (var j = 0; j < slotKeys.Length; j++)
+            {
+                slotKeys[j] = keys[indices[j]];
+            }
+
+            groups[n] = indices;
+            reads[n++] = batch.StringGetAsync(slotKeys);
+        }
+
+        batch.Execute();
+
+        // Awaiting all of them observes every failure (no unobserved task exception when one node fails).
+        var slotValues = await Task.WhenAll(reads).ConfigureAwait(false);
+        var values = new RedisValue[keys.Count];
+        for (var g = 0; g < groups.Length; g++)
+        {
+            for (var j = 0; j < slotValues[g].Length; j++)
+            {
+                values[groups[g][j]] = slotValues[g][j];
+            }
+        }
+
+        return values;
+    }
 
     private static bool IsCluster(IDatabase database)
     {

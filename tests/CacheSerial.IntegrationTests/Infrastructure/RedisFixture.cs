@@ -204,7 +204,7 @@ public sealed class RedisFixture : IAsyncLifetime
     /// <c>dotnet test</c> when the run fails: the .NET 10 SDK hides the console output of a test app that passes) and in
     /// <see cref="AnnouncementFile"/> next to the test assembly, which .ci/run prints.
     /// </summary>
-    private static void Announce(string message)
+    internal static void Announce(string message)
     {
         var line = "CacheSerial integration tests: " + message;
         Console.WriteLine(line);

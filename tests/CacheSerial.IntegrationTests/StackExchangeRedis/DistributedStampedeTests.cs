@@ -23,30 +23,7 @@ public sealed class DistributedStampedeTests(RedisFixture redis) : NativeRedisTe
             .ToArray();
         try
         {
-            var runs = 0;
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var callers = new List<Task<string>>();
-            for (var p = 0; p < Processes; p++)
-            {
-                var cache = harnesses[p].Cache;
-                var process = p;
-                for (var c = 0; c < CallersPerProcess; c++)
-                {
-                    callers.Add(Task.Run(async () =>
-                    {
-                        await start.Task; // all 1,000 callers go at once
-                        return await cache.GetOrCreateAsync("cold", async ct =>
-                        {
-                            Interlocked.Increment(ref runs);
-                            await Task.Delay(50, ct); // a factory that takes a while, so the others find the lock held
-                            return "made-by-" + process;
-                        }, Options, Ct);
-                    }, Ct));
-                }
-            }
-
-            start.SetResult();
-            var results = await Task.WhenAll(callers);
+            var (results, runs) = await DistributedStampede.RunAsync(harnesses.Select(h => h.Cache).ToArray(), CallersPerProcess, "cold", Options, Ct);
 
             Assert.Equal(1, runs);
             Assert.Single(results.Distinct());
