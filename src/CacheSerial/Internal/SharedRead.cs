@@ -73,14 +73,12 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
             shared._buffer = buffer;
             shared._references = 2; // the store call's and the leader's
             shared._leaderDecided = 0;
-            shared._pending = true;
         }
 
         if (Interlocked.CompareExchange(ref slots[free], shared, null) is not null)
         {
             lock (shared._lock)
             {
-                shared._pending = false;
                 shared._buffer = null; // still the caller's
                 shared._owner = null;
                 shared._slots = null;
@@ -88,6 +86,13 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 
             ReusePool<SharedRead>.Return(shared);
             return null;
+        }
+
+        // Joinable only once published: a reader still holding this object from an earlier use cannot join a read
+        // that then fails to take its slot (and would never end).
+        lock (shared._lock)
+        {
+            shared._pending = true;
         }
 
         return shared;
@@ -107,7 +112,9 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 
             lock (candidate._lock)
             {
-                if (candidate._pending && candidate._generation == generation && candidate._slidingExpiration == slidingExpiration
+                // The same table too: a pooled object found here may since serve another cache (another store) with this key.
+                if (candidate._pending && candidate._slots == slots && candidate._generation == generation
+                    && candidate._slidingExpiration == slidingExpiration
                     && string.Equals(candidate._key.StoreKey, storeKey, StringComparison.Ordinal))
                 {
                     candidate._references++;
