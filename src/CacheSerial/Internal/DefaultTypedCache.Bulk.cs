@@ -679,6 +679,7 @@ internal sealed partial class DefaultTypedCache
         finally
         {
             buffers?.Dispose();
+            Interlocked.Increment(ref _readGeneration);
         }
     }
 

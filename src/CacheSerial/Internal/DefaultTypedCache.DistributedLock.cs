@@ -173,7 +173,8 @@ internal sealed partial class DefaultTypedCache
     /// </summary>
     private async ValueTask<StoreRead<T>> PollAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
-        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        // Not shared: a poll must see what another process wrote after it started waiting.
+        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, share: false, cancellationToken).ConfigureAwait(false);
         return bytes.Found ? Decode<T>(key, codec, policy, bytes.Data, null) : default;
     }
 

@@ -334,7 +334,8 @@ internal sealed partial class DefaultTypedCache
             var token = flight.FactoryToken;
             if (generation >= 0 && generation != Volatile.Read(ref _writeGeneration))
             {
-                var again = await ReadAsync<T>(key, codec, policy, null, token).ConfigureAwait(false);
+                // Not shared: a read already in flight may predate the value this re-read looks for.
+                var again = await ReadAsync<T>(key, codec, policy, null, token, share: false).ConfigureAwait(false);
                 if (again.State == ReadState.Fresh)
                 {
                     flight.SetResult(again.Value);

@@ -88,11 +88,13 @@ internal sealed partial class DefaultTypedCache
     }
 
     /// <summary>Reads and decodes; store failures and rejected entries are misses. Completes synchronously when the store does.</summary>
-    /// <remarks>The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
+    /// <remarks>Concurrent reads of one key share one store call unless <paramref name="share"/> is false (see StoreReadAsync).
+    /// The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StoreRead<T>> ReadAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
+    private async ValueTask<StoreRead<T>> ReadAsync<T>(
+        CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken, bool share = true)
     {
-        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, share, cancellationToken).ConfigureAwait(false);
         var read = bytes.Found ? Decode<T>(key, codec, policy, bytes.Data, observed) : default;
         _metrics.Lookup(Name, codec.Name, read.State, read.IsNegative);
         return read;

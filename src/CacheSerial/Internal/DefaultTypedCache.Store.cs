@@ -12,20 +12,52 @@ namespace CacheSerial.Internal;
 internal sealed partial class DefaultTypedCache
 {
     /// <summary>Reads an entry's bytes; a miss, an open breaker, a failure and a timeout all return <see cref="StoredBytes.None"/>.</summary>
+    /// <remarks>
+    /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the current write
+    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>, in a fixed slot
+    /// per key hash: a slot taken by another read means no sharing): it then runs without the caller's token (the deadline
+    /// bounds it), so one caller's cancellation ends only its own wait. An uncontended read allocates nothing for this.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
+    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, bool share, CancellationToken cancellationToken)
     {
+        share &= _arrayStore is null;
+        var generation = 0L;
+        var slot = 0;
+        if (share)
+        {
+            generation = Volatile.Read(ref _readGeneration);
+            slot = key.StoreKey.GetHashCode() & (_sharedReads.Length - 1);
+            var done = SharedRead.TryJoin(_sharedReads, slot, key.StoreKey, slidingExpiration, generation, out var joined);
+            if (done is not null)
+            {
+                bool joinedFound;
+                try
+                {
+                    joinedFound = await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    joined!.Release();
+                    throw;
+                }
+
+                return joined!.Take(joinedFound);
+            }
+        }
+
         if (!_breaker.TryEnter())
         {
             return StoredBytes.None;
         }
 
+        SharedRead? shared = null;
         var buffer = _arrayStore is null ? PooledBufferWriter.Rent() : null;
         try
         {
             if (buffer is not null)
             {
-                var read = _store.TryGetAsync(key.StoreKey, slidingExpiration, buffer, cancellationToken);
+                var read = _store.TryGetAsync(key.StoreKey, slidingExpiration, buffer, share ? CancellationToken.None : cancellationToken);
                 bool found;
                 if (read.IsCompletedSuccessfully)
                 {
@@ -33,7 +65,28 @@ internal sealed partial class DefaultTypedCache
                 }
                 else
                 {
-                    var outcome = await _deadline.WaitAsync(read, buffer, cancellationToken).ConfigureAwait(false);
+                    // A shared call is raced without the caller's token and reports to the breaker itself (EndSharedRead).
+                    shared = share ? SharedRead.TryStart(this, _sharedReads, slot, key, slidingExpiration, generation, buffer) : null;
+                    var race = _deadline.WaitAsync(read, buffer, shared is null ? cancellationToken : CancellationToken.None);
+                    if (shared is not null)
+                    {
+                        buffer = null; // the shared read owns it now
+                        var leaderWait = shared.Run(race, cancellationToken);
+                        bool leaderFound;
+                        try
+                        {
+                            leaderFound = await leaderWait.ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            shared.Release();
+                            throw;
+                        }
+
+                        return shared.Take(leaderFound);
+                    }
+
+                    var outcome = await race.ConfigureAwait(false);
                     if (outcome.Abandoned)
                     {
                         buffer = null; // the race returns it to the pool once the store call ends
@@ -52,19 +105,21 @@ internal sealed partial class DefaultTypedCache
                 buffer = null; // the caller owns it now
                 return bytes;
             }
-
-            var get = await _deadline.WaitAsync(new ValueTask<byte[]?>(_arrayStore!.GetAsync(key.StoreKey, cancellationToken)), null, cancellationToken)
-                .ConfigureAwait(false);
-            var array = ResultOf(get, cancellationToken);
-            _breaker.OnSuccess();
-            return array is null ? StoredBytes.None : new StoredBytes(array);
+            else
+            {
+                var get = await _deadline.WaitAsync(new ValueTask<byte[]?>(_arrayStore!.GetAsync(key.StoreKey, cancellationToken)), null, cancellationToken)
+                    .ConfigureAwait(false);
+                var array = ResultOf(get, cancellationToken);
+                _breaker.OnSuccess();
+                return array is null ? StoredBytes.None : new StoredBytes(array);
+            }
         }
-        catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+        catch (Exception ex) when (shared is null && !IsCallerCancellation(ex, cancellationToken))
         {
             OnStoreFailure(StoreOperation.Read, key, ex);
             return StoredBytes.None;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (shared is null)
         {
             _breaker.OnAbandoned();
             throw;
@@ -72,6 +127,22 @@ internal sealed partial class DefaultTypedCache
         finally
         {
             buffer?.Dispose();
+        }
+    }
+
+    /// <summary>A shared store read ended: reports it to the breaker (or logs its failure) and says whether it found the entry.</summary>
+    internal bool EndSharedRead(CacheKey key, StoreCallOutcome<bool> outcome)
+    {
+        try
+        {
+            var found = ResultOf(outcome, CancellationToken.None);
+            _breaker.OnSuccess();
+            return found;
+        }
+        catch (Exception ex)
+        {
+            OnStoreFailure(StoreOperation.Read, key, ex);
+            return false;
         }
     }
 
@@ -133,6 +204,7 @@ internal sealed partial class DefaultTypedCache
         finally
         {
             lease?.Dispose();
+            Interlocked.Increment(ref _readGeneration);
         }
     }
 
@@ -167,6 +239,13 @@ internal sealed partial class DefaultTypedCache
         {
             _breaker.OnAbandoned();
             throw;
+        }
+        finally
+        {
+            if (operation == StoreOperation.Remove)
+            {
+                Interlocked.Increment(ref _readGeneration);
+            }
         }
     }
 
@@ -229,12 +308,21 @@ internal sealed partial class DefaultTypedCache
 /// <summary>An entry's bytes as read from the store: in a pooled buffer (returned on dispose) or an array.</summary>
 internal readonly struct StoredBytes : IDisposable
 {
+    // A pooled buffer (disposed) or a shared read (one reference released).
     private readonly PooledBufferWriter? _lease;
+    private readonly SharedRead? _shared;
 
     public StoredBytes(PooledBufferWriter lease)
     {
         _lease = lease;
         Data = lease.WrittenMemory;
+        Found = true;
+    }
+
+    public StoredBytes(SharedRead shared)
+    {
+        _shared = shared;
+        Data = shared.Data;
         Found = true;
     }
 
@@ -250,5 +338,9 @@ internal readonly struct StoredBytes : IDisposable
 
     public ReadOnlyMemory<byte> Data { get; }
 
-    public void Dispose() => _lease?.Dispose();
+    public void Dispose()
+    {
+        _lease?.Dispose();
+        _shared?.Release();
+    }
 }

@@ -29,6 +29,14 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     private readonly CacheMetrics _metrics;
     private readonly ConcurrentDictionary<FlightKey, Flight> _flights = new();
 
+    // Store reads waiting on the store, for readers of the same key to join, one slot per key hash (a power of two):
+    // a fixed array, so offering a read costs no allocation (DefaultTypedCache.Store.cs).
+    private readonly SharedRead?[] _sharedReads = new SharedRead?[64];
+
+    // Bumped when a write or remove of this process ends: a read joins only a shared read started at the current value,
+    // so it never gets bytes read before this process's own write completed.
+    private long _readGeneration;
+
     // Fail-safe throttles: until when (unix ms) a key's failing factory is not called again while a stale value exists.
     private readonly ConcurrentDictionary<FlightKey, long> _throttles = new();
     private const int MaximumThrottles = 10_000;
