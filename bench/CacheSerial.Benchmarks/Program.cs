@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using CacheSerial.Benchmarks.Compare;
 
-// Verbs: `bdn [BenchmarkDotNet arguments]` runs the micro-benchmark suites; `compare [...]` the side-by-side comparison.
+// Verbs: `bdn [BenchmarkDotNet arguments]` runs the micro-benchmark suites; `compare [...]` the side-by-side comparison;
+// `allocations [contenders]` a sampled allocation profile of hits by type.
 switch (args)
 {
     case ["bdn", .. var rest]:
@@ -18,12 +19,24 @@ switch (args)
             return 2;
         }
 
+    case ["allocations", .. var rest]:
+        try
+        {
+            return await AllocationProfile.RunAsync(rest);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
     default:
         Console.Error.WriteLine(
             """
             Usage:
               dotnet run -c Release --project bench/CacheSerial.Benchmarks -- bdn --filter '*'
               dotnet run -c Release --project bench/CacheSerial.Benchmarks -- compare [--redis host:port] [--rounds 7] [--quick] [--output path]
+              dotnet run -c Release --project bench/CacheSerial.Benchmarks -- allocations ["contender name" ...]
             """);
         return 2;
 }

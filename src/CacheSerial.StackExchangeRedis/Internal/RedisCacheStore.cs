@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace CacheSerial.StackExchangeRedis.Internal;
@@ -27,6 +28,8 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
     public ICacheStoreLock? DistributedLock { get; }
 
+    // Pooled state machine: the cache awaits each read once, and a hit then allocates nothing here.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
