@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using CacheSerial.IntegrationTests.Infrastructure;
+using CacheSerial.IntegrationTests.StackExchangeRedis;
+using CacheSerial.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace CacheSerial.IntegrationTests.Cluster;
+
+/// <summary>
+/// A live slot migration under load, on a cluster of its own (this test changes the topology): readers call
+/// GetOrCreateAsync, a writer SetAsync and a bulk reader GetManyAsync (keys of the moving slot mixed with others) while
+/// the keys of one hash slot are moved to another primary in batches (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE), so
+/// the client meets ASK and then MOVED replies. Callers must see no exception and no wrong value; misses are allowed
+/// and counted; at the end every key reads back and the moved slot is served by its new primary. Waits are bounded;
+/// nothing asserts how long anything took.
+/// </summary>
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterReshardingTests
+{
+    private const int MovingKeys = 200;
+    private const int OtherKeys = 100;
+    private const int Readers = 6;
+    private const int BulkKeysPerGroup = 10;
+    private const int CallsPerBatch = 40;
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+    private static readonly CacheEntryOptions Options = new() { Expiration = TimeSpan.FromMinutes(5) };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task GetOrCreateSetAndGetManyAsync_SlotMigratedLive_NoExceptionsNoWrongValuesAndServedByNewPrimary()
+    {
+        var (server, cli) = RedisClusterNodes.RequireExecutables();
+        await using var nodes = await RedisClusterNodes.StartAsync(server, cli, Ct);
+        await using var multiplexer = await nodes.ConnectAsync("cacheserial-cluster-resharding");
+        using var h = new CacheHarness(new RedisStringView(multiplexer), o =>
+        {
+            // As in the failover test: callers do not wait long for a redirected or failing call.
+            o.DistributedCacheTimeout = TimeSpan.FromSeconds(1);
+            o.CircuitBreakerDuration = TimeSpan.FromSeconds(1);
+        }, b => b.UseStackExchangeRedis(multiplexer));
+
+        // The same entries through a cache with the harness' generous deadline: its assertions must not depend on the load.
+        using var checker = new CacheHarness(new RedisStringView(multiplexer), build: b => b.UseStackExchangeRedis(multiplexer), prefix: h.Prefix);
+
+        // One hash tag puts every moving key in one slot; the other keys are spread over all slots.
+        var moving = Enumerable.Range(0, MovingKeys).Select(i => "{reshard}k:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var others = Enumerable.Range(0, OtherKeys).Select(i => "o:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var all = moving.Concat(others).ToArray();
+        var slot = multiplexer.HashSlot(h.StoreKey(moving[0]));
+        Assert.All(moving, k => Assert.Equal(slot, multiplexer.HashSlot(h.StoreKey(k))));
+
+        var sourcePort = await nodes.PrimaryPortOfSlotAsync(slot, Ct);
+        var targetPort = (await nodes.PrimariesAsync(Ct)).Select(p => p.Port).First(p => p != sourcePort);
+        Assert.Equal(slot, (int)await RedisClusterNodes.ExecuteAsync(targetPort, ["CLUSTER", "KEYSLOT", h.StoreKey(moving[0])], Ct)); // the server agrees
+
+        await h.Cache.SetManyAsync(all.Select(k => KeyValuePair.Create(k, Expected(k))), Options, Ct);
+        Assert.Equal(MovingKeys, await CountKeysInSlotAsync(sourcePort, slot));
+
+        var counts = new Counts();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var movingSet = moving.ToHashSet();
+        var load = Enumerable.Range(0, Readers)
+            .Select(r => Task.Run(() => ReadAsync(h.Cache, all, movingSet, r, counts, stop.Token), Ct))
+            .Append(Task.Run(() => WriteAsync(h.Cache, moving, counts, stop.Token), Ct))
+            .Append(Task.Run(() => ReadManyAsync(h.Cache, moving, others, counts, stop.Token), Ct))
+            .ToArray();
+        try
+        {
+            await WaitForCallsAsync(counts, all.Length); // load before the move
+            var before = counts.Snapshot();
+
+            var clock = Stopwatch.StartNew();
+            var askingBefore = await CommandCallsAsync(targetPort, "asking");
+            var batches = 0;
+
+            // 7 keys a batch: not a multiple of the bulk reader's 10 keys of the slot, so its MGETs meet a half-moved group.
+            // Between batches the callers make some calls, so they meet the half-moved slot whatever the machine's load.
+            var moved = await nodes.MigrateSlotAsync(slot, targetPort, batchSize: 7, async () =>
+            {
+                if (++batches == 1)
+                {
+                    await ReadHalfMovedSlotAsync(checker, moving, sourcePort);
+                }
+
+                await WaitForCallsAsync(counts, Volatile.Read(ref counts.Calls) + CallsPerBatch);
+            }, Ct);
+            var migrated = clock.Elapsed;
+            await nodes.WaitUntilSlotOwnedByAsync(slot, targetPort, Ct);
+            var during = counts.Snapshot();
+            var asking = await CommandCallsAsync(targetPort, "asking") - askingBefore;
+
+            await WaitForCallsAsync(counts, Volatile.Read(ref counts.Calls) + all.Length); // and some load after
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
+
+            var failures = h.LogRecords(1005) // StoreFailureDetail: the exception behind each failed store call
+                .GroupBy(r => r.Exception is null ? "none" : $"{r.Exception.GetType().Name}: {FirstWord(r.Exception.Message)}")
+                .Select(g => $"{g.Count()} x {g.Key}");
+            var summary = $"Redis Cluster resharding run: slot {slot} ({moved} keys) moved from {sourcePort} to {targetPort} (" +
+                $"{batches} batches, {migrated.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s) under load, {asking} ASKING redirections followed; {counts.Calls} GetOrCreateAsync calls by " +
+                $"{Readers} readers, {counts.Misses} misses ({before.Misses} before, {during.Misses - before.Misses} during the move; " +
+                $"{counts.MovingMisses} on keys of the moving slot), {counts.Writes} SetAsync calls, {counts.BulkCalls} GetManyAsync calls of " +
+                $"{2 * BulkKeysPerGroup} keys with {counts.BulkMisses} missing values ({counts.BulkMovingMisses} of the moving slot), " +
+                $"{counts.Exceptions} exceptions, {counts.Wrong} wrong values; store call failures: " +
+                $"{(failures.Any() ? string.Join(", ", failures) : "none")}";
+            TestContext.Current.TestOutputHelper?.WriteLine(summary);
+            RedisFixture.Announce(summary);
+
+            if (counts.FirstException is { } first)
+            {
+                Assert.Fail($"{counts.Exceptions} calls threw; the first: {first}");
+            }
+
+            Assert.Equal(0, counts.Wrong);
+            Assert.Equal(MovingKeys, moved);
+            Assert.True(during.BulkCalls > before.BulkCalls, "no GetManyAsync call ran during the move");
+            Assert.True(asking > 0, "the client never followed an ASK redirection to the target: the test did not meet the half-moved slot");
+
+            // Served by the new primary: the keys are there and not on the source, and a bulk read of them is one MGET on the target.
+            Assert.Equal(MovingKeys, await CountKeysInSlotAsync(targetPort, slot));
+            Assert.Equal(0, await CountKeysInSlotAsync(sourcePort, slot));
+            var mgets = await CommandCallsAsync(targetPort, "mget");
+            var movedValues = await checker.Cache.GetManyAsync<string>(moving, Options, Ct);
+            Assert.Equal(mgets + 1, await CommandCallsAsync(targetPort, "mget"));
+            Assert.Equal(moving.Select(Expected), movedValues.Select(r => r.HasValue ? r.Value : "(miss)"));
+
+            // Every key readable at the end, with its own value.
+            var values = await checker.Cache.GetManyAsync<string>(all, Options, Ct);
+            Assert.Equal(all.Select(Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(load.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        }
+    }
+
+    private static string Expected(string key) => "value-of-" + key;
+
+    /// <summary>
+    /// After the first batch: Redis refuses an MGET over the slot's keys (some moved, most not) with TRYAGAIN, and the
+    /// native store still returns every value (it reads that slot's keys one by one, each GET following ASK).
+    /// </summary>
+    private static async Task ReadHalfMovedSlotAsync(CacheHarness checker, string[] moving, int sourcePort)
+    {
+        List<string> mget = ["MGET"];
+        mget.AddRange(moving.Select(checker.StoreKey));
+        var refused = await Assert.ThrowsAsync<RedisServerException>(() => RedisClusterNodes.ExecuteAsync(sourcePort, mget, Ct));
+        Assert.StartsWith("TRYAGAIN", refused.Message, StringComparison.Ordinal);
+
+        var values = await checker.Cache.GetManyAsync<string>(moving, Options, Ct);
+        Assert.Equal(moving.Select(Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
+        Assert.Empty(checker.LogRecords(1005)); // no store call failed
+    }
+
+    private static string FirstWord(string message) => message.Split(' ', 2)[0];
+
+    private static async Task<long> CountKeysInSlotAsync(int port, int slot) =>
+        (long)await RedisClusterNodes.ExecuteAsync(port, ["CLUSTER", "COUNTKEYSINSLOT", slot.ToString(CultureInfo.InvariantCulture)], Ct);
+
+    /// <summary>Calls of <paramref name="command"/> the node on <paramref name="port"/> served so far (INFO commandstats: calls=N,...; redirected ones are not counted).</summary>
+    private static async Task<long> CommandCallsAsync(int port, string command)
+    {
+        var info = (string?)await RedisClusterNodes.ExecuteAsync(port, ["INFO", "commandstats"], Ct) ?? string.Empty;
+        var line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_" + command + ":", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return 0;
+        }
+
+        var calls = line.Split(':', 2)[1].Split(',')[0];
+        return long.Parse(calls.AsSpan(calls.IndexOf('=', StringComparison.Ordinal) + 1), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ReadAsync(ITypedCache cache, string[] keys, HashSet<string> moving, int reader, Counts counts, CancellationToken stop)
+    {
+        var i = reader * 37;
+        while (!stop.IsCancellationRequested)
+        {
+            var key = keys[i++ % keys.Length];
+            await CallAsync(counts, async () =>
+            {
+                var value = await cache.GetOrCreateAsync(key, _ =>
+                {
+                    Interlocked.Increment(ref counts.Misses);
+                    if (moving.Contains(key))
+                    {
+                        Interlocked.Increment(ref counts.MovingMisses);
+                    }
+
+                    return ValueTask.FromResult(Expected(key));
+                }, Options, CancellationToken.None); // never cancelled: every call's outcome counts
+                if (value != Expected(key))
+                {
+                    Interlocked.Increment(ref counts.Wrong);
+                }
+            });
+            Interlocked.Increment(ref counts.Calls);
+        }
+    }
+
+    /// <summary>Rewrites the moving keys (same values), so writes meet the half-moved slot too.</summary>
+    private static async Task WriteAsync(ITypedCache cache, string[] moving, Counts counts, CancellationToken stop)
+    {
+        var i = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var key = moving[i++ % moving.Length];
+            await CallAsync(counts, () => cache.SetAsync(key, Expected(key), Options, CancellationToken.None).AsTask());
+            Interlocked.Increment(ref counts.Writes);
+        }
+    }
+
+    /// <summary>GetManyAsync over keys of the moving slot and keys of other slots, in one call.</summary>
+    private static async Task ReadManyAsync(ITypedCache cache, string[] moving, string[] others, Counts counts, CancellationToken stop)
+    {
+        var i = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var keys = Enumerable.Range(i * BulkKeysPerGroup, BulkKeysPerGroup)
+                .SelectMany(j => new[] { moving[j % moving.Length], others[j % others.Length] })
+                .ToArray();
+            i++;
+            await CallAsync(counts, async () =>
+            {
+                var results = await cache.GetManyAsync<string>(keys, Options, CancellationToken.None);
+                for (var k = 0; k < keys.Length; k++)
+                {
+                    if (!results[k].HasValue)
+                    {
+                        Interlocked.Increment(ref counts.BulkMisses);
+                        if (k % 2 == 0)
+                        {
+                            Interlocked.Increment(ref counts.BulkMovingMisses);
+                        }
+                    }
+                    else if (results[k].Value != Expected(keys[k]))
+                    {
+                        Interlocked.Increment(ref counts.Wrong);
+                    }
+                }
+            });
+            Interlocked.Increment(ref counts.BulkCalls);
+        }
+    }
+
+    /// <summary>Runs one caller's call, counting what it threw, then pauses (bounded load: a miss is an instant factory).</summary>
+    private static async Task CallAsync(Counts counts, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref counts.Exceptions);
+            Interlocked.CompareExchange(ref counts.FirstException, ex, null);
+        }
+
+        await Task.Delay(2, CancellationToken.None);
+    }
+
+    private static async Task WaitForCallsAsync(Counts counts, long calls)
+    {
+        var clock = Stopwatch.StartNew();
+        while (Volatile.Read(ref counts.Calls) < calls)
+        {
+            Assert.True(clock.Elapsed < Limit, $"the readers made {Volatile.Read(ref counts.Calls)} of {calls} calls within {Limit.TotalSeconds} s");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    private sealed class Counts
+    {
+        public long Calls;
+        public long Misses;
+        public long MovingMisses;
+        public long Writes;
+        public long BulkCalls;
+        public long BulkMisses;
+        public long BulkMovingMisses;
+        public long Exceptions;
+        public long Wrong;
+        public Exception? FirstException;
+
+        public (long Misses, long BulkCalls) Snapshot() => (Volatile.Read(ref Misses), Volatile.Read(ref BulkCalls));
+    }
+}
