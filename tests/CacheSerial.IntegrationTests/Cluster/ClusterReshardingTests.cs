@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CacheSerial.IntegrationTests.Faults;
 using CacheSerial.IntegrationTests.Infrastructure;
 using CacheSerial.IntegrationTests.StackExchangeRedis;
 using CacheSerial.TestSupport;
@@ -24,7 +25,6 @@ public sealed class ClusterReshardingTests
     private const int Readers = 6;
     private const int BulkKeysPerGroup = 10;
     private const int CallsPerBatch = 40;
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
     private static readonly CacheEntryOptions Options = new() { Expiration = TimeSpan.FromMinutes(5) };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -54,91 +54,105 @@ public sealed class ClusterReshardingTests
 
         var sourcePort = await nodes.PrimaryPortOfSlotAsync(slot, Ct);
         var targetPort = (await nodes.PrimariesAsync(Ct)).Select(p => p.Port).First(p => p != sourcePort);
-        Assert.Equal(slot, (int)await RedisClusterNodes.ExecuteAsync(targetPort, ["CLUSTER", "KEYSLOT", h.StoreKey(moving[0])], Ct)); // the server agrees
+        Assert.Equal(slot, (int)await RespConnection.ExecuteOnceAsync(targetPort, ["CLUSTER", "KEYSLOT", h.StoreKey(moving[0])], Ct)); // the server agrees
 
-        await h.Cache.SetManyAsync(all.Select(k => KeyValuePair.Create(k, Expected(k))), Options, Ct);
+        await h.Cache.SetManyAsync(all.Select(k => KeyValuePair.Create(k, CacheLoad.Expected(k))), Options, Ct);
         Assert.Equal(MovingKeys, await CountKeysInSlotAsync(sourcePort, slot));
 
-        var counts = new Counts();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var movingSet = moving.ToHashSet();
-        var load = Enumerable.Range(0, Readers)
-            .Select(r => Task.Run(() => ReadAsync(h.Cache, all, movingSet, r, counts, stop.Token), Ct))
-            .Append(Task.Run(() => WriteAsync(h.Cache, moving, counts, stop.Token), Ct))
-            .Append(Task.Run(() => ReadManyAsync(h.Cache, moving, others, counts, stop.Token), Ct))
-            .ToArray();
-        try
+        var bulk = new BulkCounts();
+        await using var load = new CacheLoad(h.Cache, all, moving.ToHashSet(), Readers, Options);
+        var w = 0;
+        load.StartLoop(() =>
         {
-            await WaitForCallsAsync(counts, all.Length); // load before the move
-            var before = counts.Snapshot();
-
-            var clock = Stopwatch.StartNew();
-            var askingBefore = await CommandCallsAsync(targetPort, "asking");
-            var batches = 0;
-
-            // 7 keys a batch: not a multiple of the bulk reader's 10 keys of the slot, so its MGETs meet a half-moved group.
-            // Between batches the callers make some calls, so they meet the half-moved slot whatever the machine's load.
-            var moved = await nodes.MigrateSlotAsync(slot, targetPort, batchSize: 7, async () =>
+            // Rewrites the moving keys (same values), so writes meet the half-moved slot too.
+            var key = moving[w++ % moving.Length];
+            Interlocked.Increment(ref bulk.Writes);
+            return h.Cache.SetAsync(key, CacheLoad.Expected(key), Options, CancellationToken.None).AsTask();
+        });
+        var b = 0;
+        load.StartLoop(async () =>
+        {
+            // GetManyAsync over keys of the moving slot (even positions) and keys of other slots, in one call.
+            var keys = Enumerable.Range(b++ * BulkKeysPerGroup, BulkKeysPerGroup)
+                .SelectMany(j => new[] { moving[j % moving.Length], others[j % others.Length] })
+                .ToArray();
+            Interlocked.Increment(ref bulk.Calls);
+            var results = await h.Cache.GetManyAsync<string>(keys, Options, CancellationToken.None);
+            for (var k = 0; k < keys.Length; k++)
             {
-                if (++batches == 1)
+                if (!results[k].HasValue)
                 {
-                    await ReadHalfMovedSlotAsync(checker, moving, sourcePort);
+                    Interlocked.Increment(ref bulk.Misses);
+                    if (k % 2 == 0)
+                    {
+                        Interlocked.Increment(ref bulk.MovingMisses);
+                    }
                 }
+                else if (results[k].Value != CacheLoad.Expected(keys[k]))
+                {
+                    load.CountWrong();
+                }
+            }
+        });
 
-                await WaitForCallsAsync(counts, Volatile.Read(ref counts.Calls) + CallsPerBatch);
-            }, Ct);
-            var migrated = clock.Elapsed;
-            await nodes.WaitUntilSlotOwnedByAsync(slot, targetPort, Ct);
-            var during = counts.Snapshot();
-            var asking = await CommandCallsAsync(targetPort, "asking") - askingBefore;
+        await load.WaitForCallsAsync(all.Length); // load before the move
+        var missesBefore = load.Misses;
+        var bulkCallsBefore = Volatile.Read(ref bulk.Calls);
 
-            await WaitForCallsAsync(counts, Volatile.Read(ref counts.Calls) + all.Length); // and some load after
-            await stop.CancelAsync();
-            await Task.WhenAll(load);
+        var clock = Stopwatch.StartNew();
+        var askingBefore = await CommandCallsAsync(targetPort, "asking");
+        var batches = 0;
 
-            var failures = h.LogRecords(1005) // StoreFailureDetail: the exception behind each failed store call
-                .GroupBy(r => r.Exception is null ? "none" : $"{r.Exception.GetType().Name}: {FirstWord(r.Exception.Message)}")
-                .Select(g => $"{g.Count()} x {g.Key}");
-            var summary = $"Redis Cluster resharding run: slot {slot} ({moved} keys) moved from {sourcePort} to {targetPort} (" +
-                $"{batches} batches, {migrated.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s) under load, {asking} ASKING redirections followed; {counts.Calls} GetOrCreateAsync calls by " +
-                $"{Readers} readers, {counts.Misses} misses ({before.Misses} before, {during.Misses - before.Misses} during the move; " +
-                $"{counts.MovingMisses} on keys of the moving slot), {counts.Writes} SetAsync calls, {counts.BulkCalls} GetManyAsync calls of " +
-                $"{2 * BulkKeysPerGroup} keys with {counts.BulkMisses} missing values ({counts.BulkMovingMisses} of the moving slot), " +
-                $"{counts.Exceptions} exceptions, {counts.Wrong} wrong values; store call failures: " +
-                $"{(failures.Any() ? string.Join(", ", failures) : "none")}";
-            TestContext.Current.TestOutputHelper?.WriteLine(summary);
-            RedisFixture.Announce(summary);
-
-            if (counts.FirstException is { } first)
+        // 7 keys a batch: not a multiple of the bulk reader's 10 keys of the slot, so its MGETs meet a half-moved group.
+        // Between batches the callers make some calls, so they meet the half-moved slot whatever the machine's load.
+        var moved = await nodes.MigrateSlotAsync(slot, targetPort, batchSize: 7, async () =>
+        {
+            if (++batches == 1)
             {
-                Assert.Fail($"{counts.Exceptions} calls threw; the first: {first}");
+                await ReadHalfMovedSlotAsync(checker, moving, sourcePort);
             }
 
-            Assert.Equal(0, counts.Wrong);
-            Assert.Equal(MovingKeys, moved);
-            Assert.True(during.BulkCalls > before.BulkCalls, "no GetManyAsync call ran during the move");
-            Assert.True(asking > 0, "the client never followed an ASK redirection to the target: the test did not meet the half-moved slot");
+            await load.WaitForCallsAsync(load.Calls + CallsPerBatch);
+        }, Ct);
+        var migrated = clock.Elapsed;
+        await nodes.WaitUntilSlotOwnedByAsync(slot, targetPort, Ct);
+        var missesDuring = load.Misses - missesBefore;
+        var bulkCallsDuring = Volatile.Read(ref bulk.Calls) - bulkCallsBefore;
+        var asking = await CommandCallsAsync(targetPort, "asking") - askingBefore;
 
-            // Served by the new primary: the keys are there and not on the source, and a bulk read of them is one MGET on the target.
-            Assert.Equal(MovingKeys, await CountKeysInSlotAsync(targetPort, slot));
-            Assert.Equal(0, await CountKeysInSlotAsync(sourcePort, slot));
-            var mgets = await CommandCallsAsync(targetPort, "mget");
-            var movedValues = await checker.Cache.GetManyAsync<string>(moving, Options, Ct);
-            Assert.Equal(mgets + 1, await CommandCallsAsync(targetPort, "mget"));
-            Assert.Equal(moving.Select(Expected), movedValues.Select(r => r.HasValue ? r.Value : "(miss)"));
+        await load.WaitForCallsAsync(load.Calls + all.Length); // and some load after
+        await load.StopAsync();
 
-            // Every key readable at the end, with its own value.
-            var values = await checker.Cache.GetManyAsync<string>(all, Options, Ct);
-            Assert.Equal(all.Select(Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(load.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        }
+        var failures = h.LogRecords(1005) // StoreFailureDetail: the exception behind each failed store call
+            .GroupBy(r => r.Exception is null ? "none" : $"{r.Exception.GetType().Name}: {FirstWord(r.Exception.Message)}")
+            .Select(g => $"{g.Count()} x {g.Key}");
+        var summary = $"Redis Cluster resharding run: slot {slot} ({moved} keys) moved from {sourcePort} to {targetPort} (" +
+            $"{batches} batches, {migrated.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s) under load, {asking} ASKING redirections followed; " +
+            $"{load.Calls} GetOrCreateAsync calls by {Readers} readers, {load.Misses} misses ({missesBefore} before, {missesDuring} during the move; " +
+            $"{load.WatchedMisses} on keys of the moving slot), {bulk.Writes} SetAsync calls, {bulk.Calls} GetManyAsync calls of " +
+            $"{2 * BulkKeysPerGroup} keys ({bulkCallsDuring} during the move) with {bulk.Misses} missing values ({bulk.MovingMisses} of the moving slot), " +
+            $"{load.Exceptions} exceptions, {load.Wrong} wrong values; store call failures: " +
+            $"{(failures.Any() ? string.Join(", ", failures) : "none")}";
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        RedisFixture.Announce(summary);
+
+        load.AssertNoExceptionsNorWrongValues();
+        Assert.Equal(MovingKeys, moved);
+        Assert.True(bulkCallsDuring > 0, "no GetManyAsync call ran during the move");
+        Assert.True(asking > 0, "the client never followed an ASK redirection to the target: the test did not meet the half-moved slot");
+
+        // Served by the new primary: the keys are there and not on the source, and a bulk read of them is one MGET on the target.
+        Assert.Equal(MovingKeys, await CountKeysInSlotAsync(targetPort, slot));
+        Assert.Equal(0, await CountKeysInSlotAsync(sourcePort, slot));
+        var mgets = await CommandCallsAsync(targetPort, "mget");
+        var movedValues = await checker.Cache.GetManyAsync<string>(moving, Options, Ct);
+        Assert.Equal(mgets + 1, await CommandCallsAsync(targetPort, "mget"));
+        Assert.Equal(moving.Select(CacheLoad.Expected), movedValues.Select(r => r.HasValue ? r.Value : "(miss)"));
+
+        // Every key readable at the end, with its own value.
+        var values = await checker.Cache.GetManyAsync<string>(all, Options, Ct);
+        Assert.Equal(all.Select(CacheLoad.Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
     }
-
-    private static string Expected(string key) => "value-of-" + key;
 
     /// <summary>
     /// After the first batch: Redis refuses an MGET over the slot's keys (some moved, most not) with TRYAGAIN, and the
@@ -148,23 +162,23 @@ public sealed class ClusterReshardingTests
     {
         List<string> mget = ["MGET"];
         mget.AddRange(moving.Select(checker.StoreKey));
-        var refused = await Assert.ThrowsAsync<RedisServerException>(() => RedisClusterNodes.ExecuteAsync(sourcePort, mget, Ct));
+        var refused = await Assert.ThrowsAsync<RedisServerException>(() => RespConnection.ExecuteOnceAsync(sourcePort, mget, Ct));
         Assert.StartsWith("TRYAGAIN", refused.Message, StringComparison.Ordinal);
 
         var values = await checker.Cache.GetManyAsync<string>(moving, Options, Ct);
-        Assert.Equal(moving.Select(Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
+        Assert.Equal(moving.Select(CacheLoad.Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
         Assert.Empty(checker.LogRecords(1005)); // no store call failed
     }
 
     private static string FirstWord(string message) => message.Split(' ', 2)[0];
 
     private static async Task<long> CountKeysInSlotAsync(int port, int slot) =>
-        (long)await RedisClusterNodes.ExecuteAsync(port, ["CLUSTER", "COUNTKEYSINSLOT", slot.ToString(CultureInfo.InvariantCulture)], Ct);
+        (long)await RespConnection.ExecuteOnceAsync(port, ["CLUSTER", "COUNTKEYSINSLOT", slot.ToString(CultureInfo.InvariantCulture)], Ct);
 
     /// <summary>Calls of <paramref name="command"/> the node on <paramref name="port"/> served so far (INFO commandstats: calls=N,...; redirected ones are not counted).</summary>
     private static async Task<long> CommandCallsAsync(int port, string command)
     {
-        var info = (string?)await RedisClusterNodes.ExecuteAsync(port, ["INFO", "commandstats"], Ct) ?? string.Empty;
+        var info = (string?)await RespConnection.ExecuteOnceAsync(port, ["INFO", "commandstats"], Ct) ?? string.Empty;
         var line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_" + command + ":", StringComparison.Ordinal));
         if (line is null)
         {
@@ -175,117 +189,11 @@ public sealed class ClusterReshardingTests
         return long.Parse(calls.AsSpan(calls.IndexOf('=', StringComparison.Ordinal) + 1), CultureInfo.InvariantCulture);
     }
 
-    private static async Task ReadAsync(ITypedCache cache, string[] keys, HashSet<string> moving, int reader, Counts counts, CancellationToken stop)
+    private sealed class BulkCounts
     {
-        var i = reader * 37;
-        while (!stop.IsCancellationRequested)
-        {
-            var key = keys[i++ % keys.Length];
-            await CallAsync(counts, async () =>
-            {
-                var value = await cache.GetOrCreateAsync(key, _ =>
-                {
-                    Interlocked.Increment(ref counts.Misses);
-                    if (moving.Contains(key))
-                    {
-                        Interlocked.Increment(ref counts.MovingMisses);
-                    }
-
-                    return ValueTask.FromResult(Expected(key));
-                }, Options, CancellationToken.None); // never cancelled: every call's outcome counts
-                if (value != Expected(key))
-                {
-                    Interlocked.Increment(ref counts.Wrong);
-                }
-            });
-            Interlocked.Increment(ref counts.Calls);
-        }
-    }
-
-    /// <summary>Rewrites the moving keys (same values), so writes meet the half-moved slot too.</summary>
-    private static async Task WriteAsync(ITypedCache cache, string[] moving, Counts counts, CancellationToken stop)
-    {
-        var i = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var key = moving[i++ % moving.Length];
-            await CallAsync(counts, () => cache.SetAsync(key, Expected(key), Options, CancellationToken.None).AsTask());
-            Interlocked.Increment(ref counts.Writes);
-        }
-    }
-
-    /// <summary>GetManyAsync over keys of the moving slot and keys of other slots, in one call.</summary>
-    private static async Task ReadManyAsync(ITypedCache cache, string[] moving, string[] others, Counts counts, CancellationToken stop)
-    {
-        var i = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var keys = Enumerable.Range(i * BulkKeysPerGroup, BulkKeysPerGroup)
-                .SelectMany(j => new[] { moving[j % moving.Length], others[j % others.Length] })
-                .ToArray();
-            i++;
-            await CallAsync(counts, async () =>
-            {
-                var results = await cache.GetManyAsync<string>(keys, Options, CancellationToken.None);
-                for (var k = 0; k < keys.Length; k++)
-                {
-                    if (!results[k].HasValue)
-                    {
-                        Interlocked.Increment(ref counts.BulkMisses);
-                        if (k % 2 == 0)
-                        {
-                            Interlocked.Increment(ref counts.BulkMovingMisses);
-                        }
-                    }
-                    else if (results[k].Value != Expected(keys[k]))
-                    {
-                        Interlocked.Increment(ref counts.Wrong);
-                    }
-                }
-            });
-            Interlocked.Increment(ref counts.BulkCalls);
-        }
-    }
-
-    /// <summary>Runs one caller's call, counting what it threw, then pauses (bounded load: a miss is an instant factory).</summary>
-    private static async Task CallAsync(Counts counts, Func<Task> call)
-    {
-        try
-        {
-            await call();
-        }
-        catch (Exception ex)
-        {
-            Interlocked.Increment(ref counts.Exceptions);
-            Interlocked.CompareExchange(ref counts.FirstException, ex, null);
-        }
-
-        await Task.Delay(2, CancellationToken.None);
-    }
-
-    private static async Task WaitForCallsAsync(Counts counts, long calls)
-    {
-        var clock = Stopwatch.StartNew();
-        while (Volatile.Read(ref counts.Calls) < calls)
-        {
-            Assert.True(clock.Elapsed < Limit, $"the readers made {Volatile.Read(ref counts.Calls)} of {calls} calls within {Limit.TotalSeconds} s");
-            await Task.Delay(20, Ct);
-        }
-    }
-
-    private sealed class Counts
-    {
+        public long Writes;
         public long Calls;
         public long Misses;
         public long MovingMisses;
-        public long Writes;
-        public long BulkCalls;
-        public long BulkMisses;
-        public long BulkMovingMisses;
-        public long Exceptions;
-        public long Wrong;
-        public Exception? FirstException;
-
-        public (long Misses, long BulkCalls) Snapshot() => (Volatile.Read(ref Misses), Volatile.Read(ref BulkCalls));
     }
 }

@@ -147,17 +147,10 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         throw new InvalidOperationException($"No live node knows slot {slot}.");
     }
 
-    /// <summary>One command on the node on <paramref name="port"/>, over a plain connection (no redirection: it reaches exactly that node).</summary>
-    public static async Task<RedisResult> ExecuteAsync(int port, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        await using var connection = await RespConnection.ConnectAsync("127.0.0.1", port, cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(arguments, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Port and node id of every primary not flagged as failed (CLUSTER NODES, asked of a live node).</summary>
     public async Task<IReadOnlyList<(int Port, string Id)>> PrimariesAsync(CancellationToken cancellationToken)
     {
-        var nodes = (string?)await ExecuteAsync(LiveNodes()[0].Port, ["CLUSTER", "NODES"], cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        var nodes = (string?)await RespConnection.ExecuteOnceAsync(LiveNodes()[0].Port, ["CLUSTER", "NODES"], cancellationToken).ConfigureAwait(false) ?? string.Empty;
         var primaries = new List<(int, string)>();
         foreach (var line in nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -194,8 +187,8 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         }
 
         var slotText = slot.ToString(CultureInfo.InvariantCulture);
-        await ExecuteAsync(target.Port, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.Id], cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(source.Port, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.Id], cancellationToken).ConfigureAwait(false);
+        await RespConnection.ExecuteOnceAsync(target.Port, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.Id], cancellationToken).ConfigureAwait(false);
+        await RespConnection.ExecuteOnceAsync(source.Port, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.Id], cancellationToken).ConfigureAwait(false);
 
         var moved = 0;
         await using (var connection = await RespConnection.ConnectAsync("127.0.0.1", source.Port, cancellationToken).ConfigureAwait(false))
@@ -221,7 +214,7 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         // Target first, so the slot is never without an owner that accepts it; then the source, which ends its MIGRATING.
         foreach (var port in primaries.OrderBy(p => p.Port == target.Port ? 0 : p.Port == source.Port ? 1 : 2).Select(p => p.Port))
         {
-            await ExecuteAsync(port, ["CLUSTER", "SETSLOT", slotText, "NODE", target.Id], cancellationToken).ConfigureAwait(false);
+            await RespConnection.ExecuteOnceAsync(port, ["CLUSTER", "SETSLOT", slotText, "NODE", target.Id], cancellationToken).ConfigureAwait(false);
         }
 
         return moved;
@@ -260,7 +253,7 @@ public sealed class RedisClusterNodes : IAsyncDisposable
     /// <summary>The primary port the node on <paramref name="nodePort"/> names for <paramref name="slot"/> (CLUSTER SLOTS), or null.</summary>
     public static async Task<int?> OwnerOfSlotAsync(int nodePort, int slot, CancellationToken cancellationToken)
     {
-        foreach (var range in (RedisResult[])(await ExecuteAsync(nodePort, ["CLUSTER", "SLOTS"], cancellationToken).ConfigureAwait(false))!)
+        foreach (var range in (RedisResult[])(await RespConnection.ExecuteOnceAsync(nodePort, ["CLUSTER", "SLOTS"], cancellationToken).ConfigureAwait(false))!)
         {
             var parts = (RedisResult[])range!;
             if ((int)parts[0] <= slot && slot <= (int)parts[1])
@@ -386,42 +379,16 @@ public sealed class RedisClusterNodes : IAsyncDisposable
 
     private async Task StartNodeAsync(string executable, CancellationToken cancellationToken)
     {
-        const int attempts = 3; // a free port may be taken by someone else between the probe and redis-server's bind
-        var failures = new List<string>();
-        for (var attempt = 1; attempt <= attempts; attempt++)
+        var (process, port, directory) = await ChildProcessRedisServer.StartOnFreePortAsync(executable, "cacheserial-cluster-", FreeClusterPort, (_, directory) => (
+            [
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", Path.Combine(directory, "nodes.conf"),
+                "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
+            ], null), cancellationToken).ConfigureAwait(false);
+        lock (_nodes)
         {
-            var port = FreeClusterPort();
-            var directory = Directory.CreateTempSubdirectory("cacheserial-cluster-").FullName;
-            var output = new BoundedLog();
-            var process = ChildProcessRedisServer.Launch(executable, port, directory,
-                [
-                    "--cluster-enabled", "yes",
-                    "--cluster-config-file", Path.Combine(directory, "nodes.conf"),
-                    "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
-                ],
-                output);
-            var node = new Node(port, directory) { Process = process };
-            lock (_nodes)
-            {
-                _nodes.Add(node); // disposed with the cluster even if the start fails below
-            }
-
-            if (await ChildProcessRedisServer.WaitUntilAnswersAsync(process, port, TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            failures.Add($"attempt {attempt} on port {port}: {output}");
-            lock (_nodes)
-            {
-                _nodes.Remove(node);
-            }
-
-            ChildProcessRedisServer.Stop(process);
-            ChildProcessRedisServer.TryDelete(directory);
+            _nodes.Add(new Node(port, directory) { Process = process });
         }
-
-        throw new InvalidOperationException("A cluster node did not start: " + string.Join(" | ", failures));
     }
 
     private async Task CreateAsync(string cli, CancellationToken cancellationToken)
