@@ -51,7 +51,8 @@ public sealed class ClusterFailoverTests
             }
         }
 
-        await using var load = new CacheLoad(h.Cache, keys, victimKeys.ToHashSet(), Readers, Options);
+        var victims = victimKeys.ToHashSet();
+        await using var load = new CacheLoad(h.Cache, keys, victims, Readers, Options);
         await load.WaitForCallsAsync(2 * Keys); // load before the kill
         var missesBeforeKill = load.Misses;
 
@@ -71,7 +72,8 @@ public sealed class ClusterFailoverTests
             $"{load.Misses - load.WatchedMisses} on keys of the live primaries), " +
             $"{load.Exceptions} exceptions, {load.Wrong} wrong values; cluster_state:ok again " +
             $"{promoted.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s after the kill, every key a hit again after " +
-            $"{recovered.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s (cluster-node-timeout {RedisClusterNodes.NodeTimeoutMilliseconds} ms)";
+            $"{recovered.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s (cluster-node-timeout {RedisClusterNodes.NodeTimeoutMilliseconds} ms); " +
+            $"circuit breaker opened {h.LogRecords(1101).Count} times; store call failures: {CacheLoad.DescribeStoreFailures(h, victims)}";
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
         RedisFixture.Announce(summary);
 

@@ -123,16 +123,13 @@ public sealed class ClusterReshardingTests
         await load.WaitForCallsAsync(load.Calls + all.Length); // and some load after
         await load.StopAsync();
 
-        var failures = h.LogRecords(1005) // StoreFailureDetail: the exception behind each failed store call
-            .GroupBy(r => r.Exception is null ? "none" : $"{r.Exception.GetType().Name}: {FirstWord(r.Exception.Message)}")
-            .Select(g => $"{g.Count()} x {g.Key}");
         var summary = $"Redis Cluster resharding run: slot {slot} ({moved} keys) moved from {sourcePort} to {targetPort} (" +
             $"{batches} batches, {migrated.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s) under load, {asking} ASKING redirections followed; " +
             $"{load.Calls} GetOrCreateAsync calls by {Readers} readers, {load.Misses} misses ({missesBefore} before, {missesDuring} during the move; " +
             $"{load.WatchedMisses} on keys of the moving slot), {bulk.Writes} SetAsync calls, {bulk.Calls} GetManyAsync calls of " +
             $"{2 * BulkKeysPerGroup} keys ({bulkCallsDuring} during the move) with {bulk.Misses} missing values ({bulk.MovingMisses} of the moving slot), " +
             $"{load.Exceptions} exceptions, {load.Wrong} wrong values; store call failures: " +
-            $"{(failures.Any() ? string.Join(", ", failures) : "none")}";
+            CacheLoad.DescribeStoreFailures(h);
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
         RedisFixture.Announce(summary);
 
@@ -169,8 +166,6 @@ public sealed class ClusterReshardingTests
         Assert.Equal(moving.Select(CacheLoad.Expected), values.Select(r => r.HasValue ? r.Value : "(miss)"));
         Assert.Empty(checker.LogRecords(1005)); // no store call failed
     }
-
-    private static string FirstWord(string message) => message.Split(' ', 2)[0];
 
     private static async Task<long> CountKeysInSlotAsync(int port, int slot) =>
         (long)await RespConnection.ExecuteOnceAsync(port, ["CLUSTER", "COUNTKEYSINSLOT", slot.ToString(CultureInfo.InvariantCulture)], Ct);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CacheSerial.TestSupport;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CacheSerial.IntegrationTests.Infrastructure;
 
@@ -146,6 +148,38 @@ internal sealed class CacheLoad : IAsyncDisposable
             Assert.True(clock.Elapsed < Limit, $"{misses} of {keys.Count} keys still miss {Limit.TotalSeconds} s later");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The store calls that failed, from the cache's StoreFailureDetail log (1005, with the exception and the key), grouped
+    /// by exception type and the start of its message ("none" when nothing failed); with <paramref name="watched"/>, split
+    /// into failures of those keys and of the others. Calls the open circuit breaker skipped are not failures and not here.
+    /// </summary>
+    public static string DescribeStoreFailures(CacheHarness harness, IReadOnlySet<string>? watched = null)
+    {
+        var records = harness.LogRecords(1005);
+        if (watched is null)
+        {
+            return Describe(records);
+        }
+
+        var ofWatched = records.Where(r => r.StructuredState?.FirstOrDefault(s => s.Key == "Key").Value is { } key && watched.Contains(key)).ToArray();
+        return $"{Describe(ofWatched)} on the watched keys, {Describe(records.Except(ofWatched).ToArray())} on the others";
+
+        static string Describe(IReadOnlyList<FakeLogRecord> failures) => failures.Count == 0
+            ? "none"
+            : string.Join(", ", failures
+                .GroupBy(r => r.Exception is null ? "no exception" : $"{r.Exception.GetType().Name}: {MessageStart(r.Exception.Message)}")
+                .OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Count()} x {g.Key}"));
+    }
+
+    // Up to the first ':' (client messages name the command and key after it), at most 60 characters.
+    private static string MessageStart(string message)
+    {
+        var end = message.IndexOf(':', StringComparison.Ordinal);
+        var start = end < 0 ? message : message[..end];
+        return start.Length <= 60 ? start : start[..60] + "...";
     }
 
     public async ValueTask DisposeAsync()
