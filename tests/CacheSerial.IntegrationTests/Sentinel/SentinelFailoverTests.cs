@@ -105,8 +105,8 @@ public sealed class SentinelFailoverTests
             $"{promoted.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s after the {(kill ? "kill" : "command")}, every key a hit again after " +
             $"{recovered.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, a write reached the promoted replica after " +
             $"{writable.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({onOldPrimary.Count} writes before it landed on the old primary, " +
-            $"{kept} of them on the promoted replica at the end); {h.LogRecords(1001).Count} failed store reads, " +
-            $"{h.LogRecords(1002).Count} failed store writes (down-after-milliseconds {RedisSentinelNodes.DownAfterMilliseconds})";
+            $"{kept} of them on the promoted replica at the end); circuit breaker opened {h.LogRecords(1101).Count} times; store call failures: " +
+            $"{CacheLoad.DescribeStoreFailures(h)} (down-after-milliseconds {RedisSentinelNodes.DownAfterMilliseconds})";
     }
 
     private static void Announce(string summary)
