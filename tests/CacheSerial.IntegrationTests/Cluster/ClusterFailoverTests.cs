@@ -30,12 +30,7 @@ public sealed class ClusterFailoverTests
         var (server, cli) = RedisClusterNodes.RequireExecutables();
         await using var nodes = await RedisClusterNodes.StartAsync(server, cli, Ct);
         await using var multiplexer = await nodes.ConnectAsync("cacheserial-cluster-failover");
-        using var h = new CacheHarness(new RedisStringView(multiplexer), o =>
-        {
-            // Short enough that callers do not wait for the dead node long; a slow moment on a loaded machine only adds misses.
-            o.DistributedCacheTimeout = TimeSpan.FromSeconds(1);
-            o.CircuitBreakerDuration = TimeSpan.FromSeconds(1);
-        }, b => b.UseStackExchangeRedis(multiplexer));
+        using var h = new CacheHarness(new RedisStringView(multiplexer), CacheLoad.ShortDeadline, b => b.UseStackExchangeRedis(multiplexer));
 
         var keys = Enumerable.Range(0, Keys).Select(i => "k:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         await h.Cache.SetManyAsync(keys.Select(k => KeyValuePair.Create(k, CacheLoad.Expected(k))), Options, Ct);

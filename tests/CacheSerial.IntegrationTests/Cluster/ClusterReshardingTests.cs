@@ -35,18 +35,13 @@ public sealed class ClusterReshardingTests
         var (server, cli) = RedisClusterNodes.RequireExecutables();
         await using var nodes = await RedisClusterNodes.StartAsync(server, cli, Ct);
         await using var multiplexer = await nodes.ConnectAsync("cacheserial-cluster-resharding");
-        using var h = new CacheHarness(new RedisStringView(multiplexer), o =>
-        {
-            // As in the failover test: callers do not wait long for a redirected or failing call.
-            o.DistributedCacheTimeout = TimeSpan.FromSeconds(1);
-            o.CircuitBreakerDuration = TimeSpan.FromSeconds(1);
-        }, b => b.UseStackExchangeRedis(multiplexer));
+        using var h = new CacheHarness(new RedisStringView(multiplexer), CacheLoad.ShortDeadline, b => b.UseStackExchangeRedis(multiplexer));
 
         // The same entries through a cache with the harness' generous deadline: its assertions must not depend on the load.
         using var checker = new CacheHarness(new RedisStringView(multiplexer), build: b => b.UseStackExchangeRedis(multiplexer), prefix: h.Prefix);
 
         // One hash tag puts every moving key in one slot; the other keys are spread over all slots.
-        var moving = Enumerable.Range(0, MovingKeys).Select(i => "{reshard}k:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var moving = Enumerable.Range(0, MovingKeys).Select(i => CacheKeys.WithHashTag("reshard", "k:" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
         var others = Enumerable.Range(0, OtherKeys).Select(i => "o:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var all = moving.Concat(others).ToArray();
         var slot = multiplexer.HashSlot(h.StoreKey(moving[0]));

@@ -55,6 +55,16 @@ internal sealed class CacheLoad : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The cache options of the topology tests: a 1 s store deadline, so callers do not wait long for a dead or moving
+    /// node, and a 1 s circuit breaker; a slow moment on a loaded machine only adds misses.
+    /// </summary>
+    public static void ShortDeadline(CacheSerialOptions options)
+    {
+        options.DistributedCacheTimeout = TimeSpan.FromSeconds(1);
+        options.CircuitBreakerDuration = TimeSpan.FromSeconds(1);
+    }
+
     /// <summary>GetOrCreateAsync calls made by the readers.</summary>
     public long Calls => Volatile.Read(ref _calls);
 

@@ -51,24 +51,6 @@ public sealed class RedisSentinelNodes : IAsyncDisposable
         }
     }
 
-    /// <summary>The redis-server executable, or (when missing) fails the calling test under CACHESERIAL_REQUIRE_REDIS, else skips it.</summary>
-    public static string RequireExecutable()
-    {
-        if (RedisClusterNodes.FindExecutables().Server is { } server)
-        {
-            return server;
-        }
-
-        const string missing = "redis-server not on PATH (apt-get install redis-server)";
-        if (RedisFixture.RedisRequired)
-        {
-            Assert.Fail($"{missing}. {RedisFixture.RequireRedisVariable} is set, so the Redis Sentinel tests fail.");
-        }
-
-        Assert.Skip($"{missing}: the Redis Sentinel tests start a primary, a replica and sentinels with it.");
-        return string.Empty; // not reached: Assert.Skip throws
-    }
-
     /// <summary>Starts the primary, the replica and the sentinels; returns once every sentinel sees the replica and the other sentinels.</summary>
     public static async Task<RedisSentinelNodes> StartAsync(string executable, CancellationToken cancellationToken)
     {

@@ -27,9 +27,9 @@ public sealed class SentinelFailoverTests
     [Fact]
     public async Task NativeStore_PrimaryKilledUnderLoad_NoExceptionsNoWrongValuesAndEndsOnPromotedReplica()
     {
-        await using var nodes = await RedisSentinelNodes.StartAsync(RedisSentinelNodes.RequireExecutable(), Ct);
+        await using var nodes = await RedisSentinelNodes.StartAsync(RedisProcess.RequireExecutable("Redis Sentinel tests"), Ct);
         await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(nodes.ClientOptions("cacheserial-sentinel-native"));
-        using var h = new CacheHarness(new RedisStringView(multiplexer), ShortDeadline, b => b.UseStackExchangeRedis(multiplexer));
+        using var h = new CacheHarness(new RedisStringView(multiplexer), CacheLoad.ShortDeadline, b => b.UseStackExchangeRedis(multiplexer));
 
         var summary = await FailOverUnderLoadAsync(nodes, h, "native store", kill: true);
         Announce(summary);
@@ -38,7 +38,7 @@ public sealed class SentinelFailoverTests
     [Fact]
     public async Task RedisCache_SentinelFailoverUnderLoad_NoExceptionsNoWrongValuesAndEndsOnPromotedReplica()
     {
-        await using var nodes = await RedisSentinelNodes.StartAsync(RedisSentinelNodes.RequireExecutable(), Ct);
+        await using var nodes = await RedisSentinelNodes.StartAsync(RedisProcess.RequireExecutable("Redis Sentinel tests"), Ct);
 
         // Microsoft's RedisCache connects by itself from the same options (sentinels + service name).
         using var redisCache = new RedisCache(Microsoft.Extensions.Options.Options.Create(new RedisCacheOptions
@@ -46,17 +46,10 @@ public sealed class SentinelFailoverTests
             ConfigurationOptions = nodes.ClientOptions("cacheserial-sentinel-rediscache"),
             InstanceName = "cacheserial-sentinel-it:",
         }));
-        using var h = new CacheHarness(redisCache, ShortDeadline);
+        using var h = new CacheHarness(redisCache, CacheLoad.ShortDeadline);
 
         var summary = await FailOverUnderLoadAsync(nodes, h, "RedisCache", kill: false);
         Announce(summary);
-    }
-
-    // As in the cluster failover test: callers do not wait long for a dead primary; a slow moment only adds misses.
-    private static void ShortDeadline(CacheSerialOptions o)
-    {
-        o.DistributedCacheTimeout = TimeSpan.FromSeconds(1);
-        o.CircuitBreakerDuration = TimeSpan.FromSeconds(1);
     }
 
     /// <summary>
