@@ -14,8 +14,10 @@ namespace CacheSerial.IntegrationTests.Sentinel;
 /// CacheSerial through Redis Sentinel (a primary, a replica, three sentinels; StackExchange.Redis connected with the
 /// sentinels' endpoints and the service name), each test on a setup of its own: reads and writes, then a failover
 /// under bounded load. Callers must see no exception and no wrong value; misses are allowed and counted; the run ends
-/// with every key a hit on the promoted replica. Waits are bounded; nothing asserts how long anything took.
+/// with every key a hit on the promoted replica. Waits are bounded; nothing asserts how long anything took. In the
+/// cluster collection, as the cluster failover test is: its load does not overlap theirs on a small machine.
 /// </summary>
+[Collection(RedisClusterCollection.Name)]
 public sealed class SentinelFailoverTests
 {
     private const int Keys = 200;
