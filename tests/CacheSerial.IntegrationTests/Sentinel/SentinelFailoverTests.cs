@@ -33,8 +33,7 @@ public sealed class SentinelFailoverTests
         await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(nodes.ClientOptions("cacheserial-sentinel-native"));
         using var h = new CacheHarness(new RedisStringView(multiplexer), CacheLoad.ShortDeadline, b => b.UseStackExchangeRedis(multiplexer));
 
-        var summary = await FailOverUnderLoadAsync(nodes, h, "native store", kill: true);
-        Announce(summary);
+        await FailOverUnderLoadAsync(nodes, h, "native store", kill: true);
     }
 
     [Fact]
@@ -50,16 +49,15 @@ public sealed class SentinelFailoverTests
         }));
         using var h = new CacheHarness(redisCache, CacheLoad.ShortDeadline);
 
-        var summary = await FailOverUnderLoadAsync(nodes, h, "RedisCache", kill: false);
-        Announce(summary);
+        await FailOverUnderLoadAsync(nodes, h, "RedisCache", kill: false);
     }
 
     /// <summary>
     /// Writes the keys, checks they reached the replica, puts readers on, fails the primary over (SIGKILL of its pid, or
     /// SENTINEL FAILOVER), waits until the sentinels name the replica and every key is a hit again, then checks the
-    /// keys are on the promoted replica. Returns the run's figures.
+    /// keys are on the promoted replica. Announces the run's figures before asserting.
     /// </summary>
-    private static async Task<string> FailOverUnderLoadAsync(RedisSentinelNodes nodes, CacheHarness h, string path, bool kill)
+    private static async Task FailOverUnderLoadAsync(RedisSentinelNodes nodes, CacheHarness h, string path, bool kill)
     {
         var keys = Enumerable.Range(0, Keys).Select(i => "k:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         await h.Cache.SetManyAsync(keys.Select(k => KeyValuePair.Create(k, CacheLoad.Expected(k))), Options, Ct);
@@ -90,11 +88,10 @@ public sealed class SentinelFailoverTests
         await load.WaitForCallsAsync(load.Calls + (2 * Keys)); // and some load after
         await load.StopAsync();
 
-        load.AssertNoExceptionsNorWrongValues();
-        Assert.Equal(Keys, await ExistingAsync(nodes.ReplicaPort, h, keys)); // ends on the promoted replica, with every key
+        var onPromoted = await ExistingAsync(nodes.ReplicaPort, h, keys);
         var kept = onOldPrimary.Count == 0 ? 0 : await ExistingAsync(nodes.ReplicaPort, h, onOldPrimary);
 
-        return $"Redis Sentinel failover run ({path}, {(kill ? "primary killed with SIGKILL" : "SENTINEL FAILOVER")}): " +
+        var summary = $"Redis Sentinel failover run ({path}, {(kill ? "primary killed with SIGKILL" : "SENTINEL FAILOVER")}): " +
             $"{load.Calls} calls by {Readers} readers over {Keys} keys, {load.Misses} misses ({missesBefore} before the failover), " +
             $"{load.Exceptions} exceptions, {load.Wrong} wrong values; every sentinel named the replica " +
             $"{promoted.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s after the {(kill ? "kill" : "command")}, every key a hit again after " +
@@ -102,12 +99,11 @@ public sealed class SentinelFailoverTests
             $"{writable.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({onOldPrimary.Count} writes before it landed on the old primary, " +
             $"{kept} of them on the promoted replica at the end); circuit breaker opened {h.LogRecords(1101).Count} times; store call failures: " +
             $"{CacheLoad.DescribeStoreFailures(h)} (down-after-milliseconds {RedisSentinelNodes.DownAfterMilliseconds})";
-    }
-
-    private static void Announce(string summary)
-    {
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
         RedisFixture.Announce(summary);
+
+        load.AssertNoExceptionsNorWrongValues();
+        Assert.Equal(Keys, onPromoted); // ends on the promoted replica, with every key
     }
 
     /// <summary>How many of the keys' stored entries exist on the server on <paramref name="port"/> (EXISTS on the stored keys).</summary>
