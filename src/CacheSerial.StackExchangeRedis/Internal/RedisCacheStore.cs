@@ -180,7 +180,8 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
     /// <summary>
     /// On a cluster an MGET's keys must share a hash slot (else CROSSSLOT): one MGET per slot, all in one pipelined batch
     /// (the client routes each to the slot's primary), the values put back in the callers' order.
-    /// Keys with a common hash tag ({tag}) share a slot, so they cost one MGET.
+    /// Keys with a common hash tag ({tag}) share a slot, so they cost one MGET. A slot whose MGET is refused with
+    /// TRYAGAIN (it is half-way through a live migration) is read with one GET per key instead.
     /// </summary>
     private static async Task<RedisValue[]> GetBySlotAsync(IDatabase database, IReadOnlyList<string> keys)
     {
@@ -215,19 +216,58 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
         batch.Execute();
 
-        // Awaiting all of them observes every failure (no unobserved task exception when one node fails).
-        var slotValues = await Task.WhenAll(reads).ConfigureAwait(false);
+        List<int>? retry = null;
+        try
+        {
+            // Awaiting all of them observes every failure (no unobserved task exception when one node fails).
+            await Task.WhenAll(reads).ConfigureAwait(false);
+        }
+        catch (RedisServerException) when (reads.All(r => r.IsCompletedSuccessfully || IsTryAgain(r.Exception)))
+        {
+            // A slot being migrated live serves a multi-key command only while all its keys are on one side: an MGET over
+            // keys of which some have moved gets TRYAGAIN, which the client does not retry. Those keys are read one by
+            // one below; each GET is redirected (ASK) to wherever its key is.
+            retry = [];
+        }
+
         var values = new RedisValue[keys.Count];
         for (var g = 0; g < groups.Length; g++)
         {
-            for (var j = 0; j < slotValues[g].Length; j++)
+            if (!reads[g].IsCompletedSuccessfully)
             {
-                values[groups[g][j]] = slotValues[g][j];
+                retry!.AddRange(groups[g]);
+                continue;
+            }
+
+            var slotValues = reads[g].Result;
+            for (var j = 0; j < slotValues.Length; j++)
+            {
+                values[groups[g][j]] = slotValues[j];
+            }
+        }
+
+        if (retry is not null)
+        {
+            var again = database.CreateBatch();
+            var singles = new Task<RedisValue>[retry.Count];
+            for (var i = 0; i < singles.Length; i++)
+            {
+                singles[i] = again.StringGetAsync(keys[retry[i]]);
+            }
+
+            again.Execute();
+            var retried = await Task.WhenAll(singles).ConfigureAwait(false);
+            for (var i = 0; i < retried.Length; i++)
+            {
+                values[retry[i]] = retried[i];
             }
         }
 
         return values;
     }
+
+    private static bool IsTryAgain(AggregateException? exception) =>
+        exception?.InnerException is RedisServerException server && server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
 
     private static bool IsCluster(IDatabase database)
     {

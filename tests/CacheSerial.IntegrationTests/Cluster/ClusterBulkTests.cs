@@ -76,6 +76,32 @@ public sealed class ClusterBulkTests(RedisClusterFixture cluster)
     }
 
     [Fact]
+    public async Task GetManyAsync_KeysBuiltWithHashTagHelper_OneSlotByClusterKeyslotAndOneMget()
+    {
+        using var h = CreateHarness();
+        var keys = Enumerable.Range(0, 50).Select(i => CacheKeys.WithHashTag("user:42", "order:" + i.ToString(CultureInfo.InvariantCulture)))
+            .Append(CacheKeys.WithHashTag("user:42", new string('x', CacheSerialOptions.DefaultMaximumKeyLength + 1))) // stored hashed; the tag survives
+            .ToArray();
+        await h.Cache.SetManyAsync(keys.Select((k, i) => KeyValuePair.Create(k, i)), Options, Ct);
+
+        // The server's own view of where each stored key lives.
+        var server = Primaries()[0];
+        var slots = new HashSet<long>();
+        foreach (var key in keys)
+        {
+            slots.Add((long)await server.ExecuteAsync("CLUSTER", "KEYSLOT", h.StoreKey(key)));
+        }
+
+        var mgetsBefore = await MgetCallsAsync();
+        var results = await h.Cache.GetManyAsync<int>(keys, Options, Ct);
+        var mgets = await MgetCallsAsync() - mgetsBefore;
+
+        Assert.Single(slots);
+        Assert.Equal(Enumerable.Range(0, keys.Length), results.Select(r => r.Value));
+        Assert.Equal(1, mgets);
+    }
+
+    [Fact]
     public async Task GetManyAsync_SlidingExpirationAcrossSlots_ReadsAndRenewsEveryKey()
     {
         using var h = CreateHarness();

@@ -59,9 +59,9 @@ public sealed class RedisProcess : IAsyncDisposable
 
     /// <summary>
     /// The redis-server executable on PATH (or /usr/bin/redis-server). When there is none: fails the current test if
-    /// CACHESERIAL_REQUIRE_REDIS is set, else skips it with the reason.
+    /// CACHESERIAL_REQUIRE_REDIS is set, else skips it with the reason; <paramref name="tests"/> names the tests that need it.
     /// </summary>
-    public static string RequireExecutable()
+    public static string RequireExecutable(string tests = "fault tests that need their own Redis process")
     {
         var executable = LoopbackProbe.FindOnPath("redis-server")
             ?? (File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : null);
@@ -73,10 +73,10 @@ public sealed class RedisProcess : IAsyncDisposable
         const string Missing = "redis-server is not on PATH (nor at /usr/bin/redis-server); install it (apt-get install redis-server)";
         if (RedisFixture.RedisRequired)
         {
-            Assert.Fail($"{Missing}. {RedisFixture.RequireRedisVariable} is set, so fault tests that need their own Redis process fail.");
+            Assert.Fail($"{Missing}. {RedisFixture.RequireRedisVariable} is set, so {tests} fail.");
         }
 
-        Assert.Skip($"{Missing} to run the fault tests that need their own Redis process.");
+        Assert.Skip($"{Missing} to run the {tests}.");
         return string.Empty; // not reached: Assert.Skip throws
     }
 

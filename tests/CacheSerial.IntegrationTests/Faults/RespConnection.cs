@@ -46,6 +46,13 @@ public sealed class RespConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>One command to the server on 127.0.0.1:<paramref name="port"/> over a connection of its own (no redirection: it reaches exactly that server).</summary>
+    public static async Task<RedisResult> ExecuteOnceAsync(int port, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync("127.0.0.1", port, cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(arguments, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends one command and reads its reply. Cancelling leaves the connection unusable (a reply may be half read).</summary>
     public async Task<RedisResult> ExecuteAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
     {

@@ -138,18 +138,131 @@ public sealed class RedisClusterNodes : IAsyncDisposable
     {
         foreach (var node in LiveNodes())
         {
-            await using var connection = await RespConnection.ConnectAsync("127.0.0.1", node.Port, cancellationToken).ConfigureAwait(false);
-            foreach (var range in (RedisResult[])(await connection.ExecuteAsync(["CLUSTER", "SLOTS"], cancellationToken).ConfigureAwait(false))!)
+            if (await OwnerOfSlotAsync(node.Port, slot, cancellationToken).ConfigureAwait(false) is { } owner)
             {
-                var parts = (RedisResult[])range!;
-                if ((int)parts[0] <= slot && slot <= (int)parts[1])
-                {
-                    return (int)((RedisResult[])parts[2]!)[1];
-                }
+                return owner;
             }
         }
 
         throw new InvalidOperationException($"No live node knows slot {slot}.");
+    }
+
+    /// <summary>Port and node id of every primary not flagged as failed (CLUSTER NODES, asked of a live node).</summary>
+    public async Task<IReadOnlyList<(int Port, string Id)>> PrimariesAsync(CancellationToken cancellationToken)
+    {
+        var nodes = (string?)await RespConnection.ExecuteOnceAsync(LiveNodes()[0].Port, ["CLUSTER", "NODES"], cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        var primaries = new List<(int, string)>();
+        foreach (var line in nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // <id> <ip:port@bus-port> <flags> <primary id> ...
+            var fields = line.Split(' ');
+            var flags = fields[2].Split(',');
+            if (flags.Contains("master") && !flags.Contains("fail") && !flags.Contains("fail?"))
+            {
+                var address = fields[1];
+                var port = address[(address.LastIndexOf(':') + 1)..address.IndexOf('@', StringComparison.Ordinal)];
+                primaries.Add((int.Parse(port, CultureInfo.InvariantCulture), fields[0]));
+            }
+        }
+
+        return primaries;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="slot"/> live from its primary to the primary on <paramref name="targetPort"/>, the way
+    /// <c>redis-cli --cluster reshard</c> does: IMPORTING on the target, MIGRATING on the source, MIGRATE of the slot's
+    /// keys in batches of <paramref name="batchSize"/>, awaiting <paramref name="betweenBatches"/> after each (so clients
+    /// meet the half-moved slot), then SETSLOT NODE on the target, the source and the other primaries. Returns the number
+    /// of keys moved.
+    /// </summary>
+    public async Task<int> MigrateSlotAsync(int slot, int targetPort, int batchSize, Func<Task> betweenBatches, CancellationToken cancellationToken)
+    {
+        var primaries = await PrimariesAsync(cancellationToken).ConfigureAwait(false);
+        var sourcePort = await PrimaryPortOfSlotAsync(slot, cancellationToken).ConfigureAwait(false);
+        var source = primaries.Single(p => p.Port == sourcePort);
+        var target = primaries.Single(p => p.Port == targetPort);
+        if (source.Port == target.Port)
+        {
+            throw new ArgumentException($"Slot {slot} is already on {targetPort}.", nameof(targetPort));
+        }
+
+        var slotText = slot.ToString(CultureInfo.InvariantCulture);
+        await RespConnection.ExecuteOnceAsync(target.Port, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.Id], cancellationToken).ConfigureAwait(false);
+        await RespConnection.ExecuteOnceAsync(source.Port, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.Id], cancellationToken).ConfigureAwait(false);
+
+        var moved = 0;
+        await using (var connection = await RespConnection.ConnectAsync("127.0.0.1", source.Port, cancellationToken).ConfigureAwait(false))
+        {
+            while (true)
+            {
+                // The source only loses keys of a MIGRATING slot: a write to a key it no longer has is redirected (ASK).
+                var batch = (RedisResult[])(await connection.ExecuteAsync(
+                    ["CLUSTER", "GETKEYSINSLOT", slotText, batchSize.ToString(CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false))!;
+                if (batch.Length == 0)
+                {
+                    break;
+                }
+
+                List<string> migrate = ["MIGRATE", "127.0.0.1", target.Port.ToString(CultureInfo.InvariantCulture), string.Empty, "0", "10000", "REPLACE", "KEYS"];
+                migrate.AddRange(batch.Select(k => (string)k!));
+                await connection.ExecuteAsync(migrate, cancellationToken).ConfigureAwait(false); // OK, or NOKEY if they expired meanwhile
+                moved += batch.Length;
+                await betweenBatches().ConfigureAwait(false);
+            }
+        }
+
+        // Target first, so the slot is never without an owner that accepts it; then the source, which ends its MIGRATING.
+        foreach (var port in primaries.OrderBy(p => p.Port == target.Port ? 0 : p.Port == source.Port ? 1 : 2).Select(p => p.Port))
+        {
+            await RespConnection.ExecuteOnceAsync(port, ["CLUSTER", "SETSLOT", slotText, "NODE", target.Id], cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
+    }
+
+    /// <summary>Waits (bounded) until every live node names the primary on <paramref name="port"/> as the owner of <paramref name="slot"/> (CLUSTER SLOTS).</summary>
+    public async Task WaitUntilSlotOwnedByAsync(int slot, int port, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var views = new List<string>();
+            foreach (var node in LiveNodes())
+            {
+                var owner = await OwnerOfSlotAsync(node.Port, slot, cancellationToken).ConfigureAwait(false);
+                if (owner != port)
+                {
+                    views.Add($"{node.Endpoint} names {owner?.ToString(CultureInfo.InvariantCulture) ?? "no owner"}");
+                }
+            }
+
+            if (views.Count == 0)
+            {
+                return;
+            }
+
+            if (clock.Elapsed > StartLimit)
+            {
+                throw new InvalidOperationException($"Slot {slot} not owned by {port} on every node within {StartLimit.TotalSeconds:0} s: {string.Join("; ", views)}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The primary port the node on <paramref name="nodePort"/> names for <paramref name="slot"/> (CLUSTER SLOTS), or null.</summary>
+    public static async Task<int?> OwnerOfSlotAsync(int nodePort, int slot, CancellationToken cancellationToken)
+    {
+        foreach (var range in (RedisResult[])(await RespConnection.ExecuteOnceAsync(nodePort, ["CLUSTER", "SLOTS"], cancellationToken).ConfigureAwait(false))!)
+        {
+            var parts = (RedisResult[])range!;
+            if ((int)parts[0] <= slot && slot <= (int)parts[1])
+            {
+                return (int)((RedisResult[])parts[2]!)[1];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Kills the node on <paramref name="port"/> with SIGKILL (only a pid started here) and waits for its exit.</summary>
@@ -266,42 +379,16 @@ public sealed class RedisClusterNodes : IAsyncDisposable
 
     private async Task StartNodeAsync(string executable, CancellationToken cancellationToken)
     {
-        const int attempts = 3; // a free port may be taken by someone else between the probe and redis-server's bind
-        var failures = new List<string>();
-        for (var attempt = 1; attempt <= attempts; attempt++)
+        var (process, port, directory) = await ChildProcessRedisServer.StartOnFreePortAsync(executable, "cacheserial-cluster-", FreeClusterPort, (_, directory) => (
+            [
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", Path.Combine(directory, "nodes.conf"),
+                "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
+            ], null), cancellationToken).ConfigureAwait(false);
+        lock (_nodes)
         {
-            var port = FreeClusterPort();
-            var directory = Directory.CreateTempSubdirectory("cacheserial-cluster-").FullName;
-            var output = new BoundedLog();
-            var process = ChildProcessRedisServer.Launch(executable, port, directory,
-                [
-                    "--cluster-enabled", "yes",
-                    "--cluster-config-file", Path.Combine(directory, "nodes.conf"),
-                    "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
-                ],
-                output);
-            var node = new Node(port, directory) { Process = process };
-            lock (_nodes)
-            {
-                _nodes.Add(node); // disposed with the cluster even if the start fails below
-            }
-
-            if (await ChildProcessRedisServer.WaitUntilAnswersAsync(process, port, TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            failures.Add($"attempt {attempt} on port {port}: {output}");
-            lock (_nodes)
-            {
-                _nodes.Remove(node);
-            }
-
-            ChildProcessRedisServer.Stop(process);
-            ChildProcessRedisServer.TryDelete(directory);
+            _nodes.Add(new Node(port, directory) { Process = process });
         }
-
-        throw new InvalidOperationException("A cluster node did not start: " + string.Join(" | ", failures));
     }
 
     private async Task CreateAsync(string cli, CancellationToken cancellationToken)

@@ -103,17 +103,45 @@ internal sealed class ChildProcessRedisServer : IRedisServer
 
     public static async Task<ChildProcessRedisServer> StartAsync(string executable, CancellationToken cancellationToken)
     {
-        const int attempts = 3; // the free port may be taken by someone else between the probe and redis-server's bind
+        var (process, port, directory) = await StartOnFreePortAsync(
+            executable, "cacheserial-redis-", LoopbackProbe.FreePort, (_, _) => ([], null), cancellationToken).ConfigureAwait(false);
+        return new ChildProcessRedisServer(process, directory, port);
+    }
+
+    /// <summary>
+    /// Starts <c>redis-server</c> (<see cref="Launch"/>) in a new temporary directory on a port from
+    /// <paramref name="freePort"/> and waits until it answers PING; three attempts, as the free port may be taken by someone
+    /// else between the probe and redis-server's bind. <paramref name="prepare"/> gets the port and directory and returns the
+    /// extra arguments and the config file it wrote there, if any. The caller stops the process and deletes the directory.
+    /// </summary>
+    internal static async Task<(Process Process, int Port, string Directory)> StartOnFreePortAsync(
+        string executable,
+        string directoryPrefix,
+        Func<int> freePort,
+        Func<int, string, (IReadOnlyList<string> Arguments, string? ConfigFile)> prepare,
+        CancellationToken cancellationToken)
+    {
+        const int attempts = 3;
         var failures = new List<string>();
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            var port = LoopbackProbe.FreePort();
-            var directory = Directory.CreateTempSubdirectory("cacheserial-redis-").FullName;
+            var port = freePort();
+            var directory = Directory.CreateTempSubdirectory(directoryPrefix).FullName;
             var output = new BoundedLog();
-            var process = Launch(executable, port, directory, [], output);
-            if (await WaitUntilAnswersAsync(process, port, TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false))
+            var (arguments, configFile) = prepare(port, directory);
+            var process = Launch(executable, port, directory, arguments, output, configFile);
+            try
             {
-                return new ChildProcessRedisServer(process, directory, port);
+                if (await WaitUntilAnswersAsync(process, port, TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false))
+                {
+                    return (process, port, directory);
+                }
+            }
+            catch
+            {
+                Stop(process);
+                TryDelete(directory);
+                throw;
             }
 
             failures.Add($"attempt {attempt} on port {port}: " + (process.HasExited
@@ -129,8 +157,9 @@ internal sealed class ChildProcessRedisServer : IRedisServer
     /// <summary>
     /// Starts <c>redis-server</c> on 127.0.0.1:<paramref name="port"/> with persistence off, its files in
     /// <paramref name="directory"/>, then <paramref name="extraArguments"/> (later options override earlier ones).
+    /// <paramref name="configFile"/>, when given, comes first, as redis-server requires (Sentinel needs one to write to).
     /// </summary>
-    internal static Process Launch(string executable, int port, string directory, IEnumerable<string> extraArguments, BoundedLog output)
+    internal static Process Launch(string executable, int port, string directory, IEnumerable<string> extraArguments, BoundedLog output, string? configFile = null)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -140,6 +169,11 @@ internal sealed class ChildProcessRedisServer : IRedisServer
             RedirectStandardInput = false,
             WorkingDirectory = directory,
         };
+        if (configFile is not null)
+        {
+            info.ArgumentList.Add(configFile);
+        }
+
         foreach (var argument in new[]
                  {
                      "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
