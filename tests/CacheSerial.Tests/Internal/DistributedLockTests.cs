@@ -32,6 +32,7 @@ public sealed class DistributedLockTests
         await WhenLockCallsAsync(c, 3);
         Array.ForEach(factories, f => f.Open());
         await c.RunUntilAsync(Task.WhenAll(callers));
+        await WhenReleasedAsync(c);
 
         var values = await Task.WhenAll(callers);
         Assert.Equal(1, factories.Sum(f => f.Runs));
@@ -102,6 +103,7 @@ public sealed class DistributedLockTests
 
         var call = c.Nodes[0].Cache.GetOrCreateAsync(Key, factory.RunAsync, Options, Ct).AsTask();
         await c.RunUntilAsync(call);
+        await WhenReleasedAsync(c);
 
         Assert.Equal("mine", await call);
         Assert.True(factory.RanAt >= started + lease, $"the factory ran {factory.RanAt - started} after the call, while the lease held");
@@ -130,6 +132,7 @@ public sealed class DistributedLockTests
 
         var waiter = c.Nodes[0].Cache.GetOrCreateAsync(Key, waiterFactory.RunAsync, Options, Ct).AsTask();
         await c.RunUntilAsync(waiter);
+        await WhenReleasedAsync(c);
 
         Assert.Equal("holder", await waiter);
         Assert.Equal(0, waiterFactory.Runs);
@@ -227,7 +230,7 @@ public sealed class DistributedLockTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             c.Nodes[0].Cache.GetOrCreateAsync<string>(Key, _ => throw new InvalidOperationException("boom"), Options, Ct).AsTask());
-        await c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease)).WaitAsync(c.Guard);
+        await WhenReleasedAsync(c);
 
         Assert.False(c.Store.IsLocked(c.StoreKey));
         Assert.DoesNotContain(c.Store.Calls, x => x.Kind == StoreCallKind.Set);
@@ -450,6 +453,10 @@ public sealed class DistributedLockTests
 
     private static Task WhenLockCallsAsync(Cluster c, int count) =>
         c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockAcquire) >= count).WaitAsync(c.Guard);
+
+    // The lock is released after the callers got their value (they need not wait for it): wait for the release call.
+    private static Task WhenReleasedAsync(Cluster c) =>
+        c.Store.WhenCallsAsync(calls => calls.Any(x => x.Kind == StoreCallKind.LockRelease)).WaitAsync(c.Guard);
 
     private static int IndexOf(IReadOnlyList<StoreCall> calls, StoreCallKind kind) => calls.ToList().FindIndex(x => x.Kind == kind);
 
