@@ -2,8 +2,12 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using CacheSerial.Benchmarks.Compare;
 using CacheSerial.Benchmarks.Model;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CacheSerial.Benchmarks.Bdn;
 
@@ -82,5 +86,69 @@ public class OverheadBenchmarks
         }
 
         public ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Each stack's own CPU cost per hit without a network, for the stacks that read through an IDistributedCache: every
+/// contender of the comparison that uses one, over one in-memory <c>MemoryDistributedCache</c> that answers
+/// synchronously. With the network gone, what is left is each library's work per hit (plus the same deserialize).
+/// </summary>
+[MemoryDiagnoser]
+public class PeerOverheadBenchmarks
+{
+    private ICacheContender _contender = null!;
+
+    /// <summary>The comparison's contenders that read through an IDistributedCache, remote reads only.</summary>
+    public static IEnumerable<string> Stacks =>
+    [
+        "CacheSerial JSON",
+        "CacheSerial MessagePack",
+        "HybridCache (distributed only)",
+        "FusionCache (distributed only)",
+        "RedisCache + STJ",
+    ];
+
+    [ParamsSource(nameof(Stacks))]
+    public string Stack { get; set; } = string.Empty;
+
+    [GlobalSetup]
+    public async Task GlobalSetup()
+    {
+        _contender = ContenderCatalog.CreateAll().Single(c => c.Name == Stack);
+        var memory = new PassThroughCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+        // No Redis: these contenders only touch the IDistributedCache they are given.
+        await _contender.SetupAsync(new ContenderEnvironment(null!, "overhead:", TimeSpan.FromHours(1), memory), CancellationToken.None);
+        await CompareRunner.SeedAndVerifyAsync(_contender, bulkKeys: 0, CancellationToken.None);
+    }
+
+    [GlobalCleanup]
+    public ValueTask GlobalCleanup() => _contender.DisposeAsync();
+
+    [Benchmark]
+    public ValueTask<Product> Hit() => _contender.HitAsync(Workload.HitKey, CancellationToken.None);
+
+    /// <summary>
+    /// Hides the in-memory cache's type: HybridCache treats a <c>MemoryDistributedCache</c> as no second level at all
+    /// (it would only duplicate its own memory cache), which would make every one of its reads here a miss.
+    /// </summary>
+    private sealed class PassThroughCache(IDistributedCache inner) : IDistributedCache
+    {
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+            inner.SetAsync(key, value, options, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
     }
 }

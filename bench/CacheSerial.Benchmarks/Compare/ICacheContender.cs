@@ -1,4 +1,5 @@
 using CacheSerial.Benchmarks.Model;
+using Microsoft.Extensions.Caching.Distributed;
 using StackExchange.Redis;
 
 namespace CacheSerial.Benchmarks.Compare;
@@ -40,7 +41,11 @@ public interface IBulkReadContender
 /// <param name="Connection">The one multiplexer every contender shares.</param>
 /// <param name="KeyPrefix">A key namespace of this contender in this run (used as RedisCache's instance name, or as a raw key prefix).</param>
 /// <param name="Expiration">Lifetime of every entry written, so a run leaves nothing behind for long.</param>
-public sealed record ContenderEnvironment(IConnectionMultiplexer Connection, string KeyPrefix, TimeSpan Expiration);
+/// <param name="DistributedCache">
+/// The IDistributedCache the contenders that use one share instead of a RedisCache over <paramref name="Connection"/>
+/// (an in-memory one measures a stack's own CPU cost per hit without the network: Bdn/OverheadBenchmarks.cs).
+/// </param>
+public sealed record ContenderEnvironment(IConnectionMultiplexer Connection, string KeyPrefix, TimeSpan Expiration, IDistributedCache? DistributedCache = null);
 
 /// <summary>Thrown by a contender whose read of a present key came back empty: a broken contender, not a slow one.</summary>
 public sealed class UnexpectedMissException(string contender, string key)

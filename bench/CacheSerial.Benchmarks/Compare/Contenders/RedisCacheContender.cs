@@ -8,7 +8,7 @@ namespace CacheSerial.Benchmarks.Compare.Contenders;
 /// <summary>What most code does without a facade: RedisCache byte arrays plus the same source-generated serializer.</summary>
 public sealed class RedisCacheContender : ICacheContender
 {
-    private RedisCache? _cache;
+    private IDistributedCache? _cache;
     private DistributedCacheEntryOptions? _entryOptions;
 
     public string Name => "RedisCache + STJ";
@@ -47,5 +47,5 @@ public sealed class RedisCacheContender : ICacheContender
     // Not disposed: disposing a RedisCache closes the shared connection.
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private RedisCache Cache => _cache ?? throw new InvalidOperationException("SetupAsync has not run.");
+    private IDistributedCache Cache => _cache ?? throw new InvalidOperationException("SetupAsync has not run.");
 }
