@@ -26,15 +26,7 @@ public class ClientAllocationBenchmarks
     [GlobalSetup]
     public async Task GlobalSetup()
     {
-        var endpoint = Environment.GetEnvironmentVariable(CompareSettings.RedisVariable);
-        if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            _server = await RedisServerProcess.StartAsync(
-                RedisServerProcess.FindExecutable() ?? throw new InvalidOperationException("No redis-server found; set CACHESERIAL_REDIS."),
-                CancellationToken.None);
-            endpoint = _server.Endpoint;
-        }
-
+        (_server, var endpoint) = await RedisBenchmarkBase.StartRedisAsync();
         _connection = await ConnectionMultiplexer.ConnectAsync(endpoint);
         _database = _connection.GetDatabase();
         var prefix = $"cacheserial-bdn:{Guid.NewGuid().ToString("N")[..8]}";

@@ -24,19 +24,26 @@ public abstract class RedisBenchmarkBase
     [GlobalSetup]
     public async Task GlobalSetup()
     {
-        var endpoint = Environment.GetEnvironmentVariable(CompareSettings.RedisVariable);
-        if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            _server = await RedisServerProcess.StartAsync(
-                RedisServerProcess.FindExecutable() ?? throw new InvalidOperationException("No redis-server found; set CACHESERIAL_REDIS."),
-                CancellationToken.None);
-            endpoint = _server.Endpoint;
-        }
-
+        (_server, var endpoint) = await StartRedisAsync();
         _connection = await ConnectionMultiplexer.ConnectAsync(endpoint);
         Cache = ContenderCatalog.CreateAll().Single(c => c.Name == Contender);
         await Cache.SetupAsync(new ContenderEnvironment(_connection, $"cacheserial-bdn:{Guid.NewGuid().ToString("N")[..8]}:", TimeSpan.FromMinutes(10)), CancellationToken.None);
         await CompareRunner.SeedAndVerifyAsync(Cache, bulkKeys: 0, CancellationToken.None);
+    }
+
+    /// <summary>CACHESERIAL_REDIS if set (no server started), else a redis-server child on a free port.</summary>
+    internal static async Task<(RedisServerProcess? Server, string Endpoint)> StartRedisAsync()
+    {
+        var endpoint = Environment.GetEnvironmentVariable(CompareSettings.RedisVariable);
+        if (!string.IsNullOrWhiteSpace(endpoint))
+        {
+            return (null, endpoint);
+        }
+
+        var server = await RedisServerProcess.StartAsync(
+            RedisServerProcess.FindExecutable() ?? throw new InvalidOperationException("No redis-server found; set CACHESERIAL_REDIS."),
+            CancellationToken.None);
+        return (server, server.Endpoint);
     }
 
     [GlobalCleanup]
