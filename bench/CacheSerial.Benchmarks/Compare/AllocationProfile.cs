@@ -104,12 +104,11 @@ public static class AllocationProfile
             }
 
             var type = eventData.PayloadNames!.IndexOf("TypeName") is var t and >= 0 ? eventData.Payload[t] as string ?? "?" : "?";
-            const long amount = 1; // each sample stands for the same expected number of bytes
             lock (_sampled)
             {
                 if (_on)
                 {
-                    _sampled[type] = _sampled.GetValueOrDefault(type) + amount;
+                    _sampled[type] = _sampled.GetValueOrDefault(type) + 1; // each sample stands for the same expected number of bytes
                 }
             }
         }
