@@ -10,20 +10,23 @@ namespace CacheSerial;
 /// </summary>
 /// <remarks>
 /// The cache calls a store under its own deadline and circuit breaker, so a store need not time out by itself; it
-/// reports failures by throwing. Keys arrive already prefixed and checked. Values are opaque bytes.
+/// reports failures by throwing (<see cref="CacheStoreWrongTypeException"/> when a key holds another client's value of
+/// another kind). Keys arrive already prefixed and checked. Values are opaque bytes.
 /// </remarks>
 public interface ICacheStore
 {
-    /// <summary>Reads an entry's bytes into <paramref name="destination"/>.</summary>
+    /// <summary>Reads an entry's bytes.</summary>
     /// <param name="key">The stored key.</param>
     /// <param name="slidingExpiration">
     /// The entry's sliding expiration when the caller's options name one: a store that renews on read (Redis <c>GETEX</c>)
     /// renews it for this long. Stores that keep the sliding window themselves (<c>IDistributedCache</c>) ignore it.
     /// </param>
-    /// <param name="destination">Receives the bytes; left untouched when the entry is absent.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns><see langword="true"/> when the entry exists.</returns>
-    ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default);
+    /// <returns>
+    /// The bytes with what owns them (<see cref="CacheStoreLease.None"/> when the entry is absent). The cache disposes the
+    /// lease once it has decoded the bytes, or when the read ends after the cache stopped waiting for it.
+    /// </returns>
+    ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default);
 
     /// <summary>Writes an entry, replacing any value under the key.</summary>
     /// <param name="key">The stored key.</param>
@@ -41,20 +44,20 @@ public interface ICacheStore
 
     /// <summary>Renews a sliding entry without reading it.</summary>
     /// <param name="key">The stored key.</param>
-    /// <param name="slidingExpiration">The cache's default sliding expiration, if it has one (see <see cref="TryGetAsync"/>).</param>
+    /// <param name="slidingExpiration">The cache's default sliding expiration, if it has one (see <see cref="GetAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the store confirmed it.</returns>
     ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Reads several entries. The default calls <see cref="TryGetAsync"/> for each key, a few at a time; a store with a
+    /// Reads several entries. The default calls <see cref="GetAsync"/> for each key, a few at a time; a store with a
     /// multi-key command (Redis <c>MGET</c>) overrides it.
     /// </summary>
     /// <param name="keys">The stored keys.</param>
-    /// <param name="slidingExpiration">As for <see cref="TryGetAsync"/>.</param>
+    /// <param name="slidingExpiration">As for <see cref="GetAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
-    /// <returns>One element per key, in order: the entry's bytes, or <see langword="null"/> when it is absent.</returns>
-    ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) =>
+    /// <returns>One lease per key, in order (<see cref="CacheStoreLease.None"/> for an absent entry); the cache disposes each.</returns>
+    ValueTask<CacheStoreLease[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) =>
         StoreBatch.GetManyAsync(this, keys, slidingExpiration, cancellationToken);
 
     /// <summary>

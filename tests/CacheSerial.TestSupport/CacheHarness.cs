@@ -73,7 +73,7 @@ public sealed class CacheHarness : IDisposable
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12] + ":";
 
     /// <summary>The key the store sees for a caller's key (the cache's own key builder, not a copy of its rules).</summary>
-    public string StoreKey(string key) => ((DefaultTypedCache)Cache).StoreKeyOf(key);
+    public string StoreKey(string key) => Cache.StoreKeyOf(key);
 
     /// <summary>The raw stored bytes for a caller's key, or null.</summary>
     public Task<byte[]?> ReadRawAsync(string key, CancellationToken cancellationToken) =>

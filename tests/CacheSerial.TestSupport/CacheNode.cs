@@ -47,7 +47,7 @@ public sealed class CacheNode : IDisposable
     public FakeLoggerProvider Logs { get; } = new();
 
     /// <summary>The key the store sees for a caller's key.</summary>
-    public string StoreKey(string key) => ((DefaultTypedCache)Cache).StoreKeyOf(key);
+    public string StoreKey(string key) => Cache.StoreKeyOf(key);
 
     /// <summary>The records with the given event id.</summary>
     public IReadOnlyList<FakeLogRecord> LogRecords(int eventId) =>

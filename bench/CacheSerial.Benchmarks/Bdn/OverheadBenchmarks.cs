@@ -62,16 +62,8 @@ public class OverheadBenchmarks
     {
         private readonly ConcurrentDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
 
-        public ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default)
-        {
-            if (!_entries.TryGetValue(key, out var value))
-            {
-                return new(false);
-            }
-
-            destination.Write(value);
-            return new(true);
-        }
+        public ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) =>
+            new(_entries.TryGetValue(key, out var value) ? new CacheStoreLease(value) : CacheStoreLease.None);
 
         public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken = default)
         {

@@ -28,33 +28,29 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
     public ICacheStoreLock? DistributedLock { get; }
 
-    // Pooled state machine: the cache awaits each read once, and a hit then allocates nothing here.
+    // Pooled state machine: the cache awaits each read once, and a hit then allocates nothing here. The client's leased
+    // buffer is handed to the cache as is: no copy.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default)
+    public async ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
-        if (slidingExpiration is { } sliding)
+        try
         {
-            // GETEX has no leased form in StackExchange.Redis: the value arrives as one array, copied once.
-            var value = await database.StringGetSetExpiryAsync(key, Milliseconds(sliding)).ConfigureAwait(false);
-            if (value.IsNull)
+            if (slidingExpiration is { } sliding)
             {
-                return false;
+                // GETEX has no leased form in StackExchange.Redis: the value arrives as one array, taken as is.
+                var value = await database.StringGetSetExpiryAsync(key, Milliseconds(sliding)).ConfigureAwait(false);
+                return value.IsNull ? CacheStoreLease.None : new CacheStoreLease((ReadOnlyMemory<byte>)value);
             }
 
-            destination.Write(((ReadOnlyMemory<byte>)value).Span);
-            return true;
+            var lease = await database.StringGetLeaseAsync(key).ConfigureAwait(false);
+            return lease is null ? CacheStoreLease.None : new CacheStoreLease(lease.Memory, lease);
         }
-
-        using var lease = await database.StringGetLeaseAsync(key).ConfigureAwait(false);
-        if (lease is null)
+        catch (RedisServerException ex) when (IsWrongType(ex))
         {
-            return false;
+            throw WrongType(ex);
         }
-
-        destination.Write(lease.Span);
-        return true;
     }
 
     public async ValueTask SetAsync(string key, ReadOnlySequence<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken = default)
@@ -87,7 +83,7 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
         await database.KeyExpireAsync(key, Milliseconds(sliding)).ConfigureAwait(false);
     }
 
-    public async ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
+    public async ValueTask<CacheStoreLease[]> GetManyAsync(IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         cancellationToken.ThrowIfCancellationRequested();
@@ -97,6 +93,27 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
         }
 
         var database = await Connection.GetDatabaseAsync().ConfigureAwait(false);
+        RedisValue[] values;
+        try
+        {
+            values = await ReadManyAsync(database, keys, slidingExpiration).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsWrongType(ex))
+        {
+            throw WrongType(ex);
+        }
+
+        var results = new CacheStoreLease[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            results[i] = values[i].IsNull ? CacheStoreLease.None : new CacheStoreLease((ReadOnlyMemory<byte>)values[i]);
+        }
+
+        return results;
+    }
+
+    private static async Task<RedisValue[]> ReadManyAsync(IDatabase database, IReadOnlyList<string> keys, TimeSpan? slidingExpiration)
+    {
         RedisValue[] values;
         if (slidingExpiration is { } sliding)
         {
@@ -127,14 +144,7 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
             values = await database.StringGetAsync(redisKeys).ConfigureAwait(false);
         }
 
-        var results = new ReadOnlyMemory<byte>?[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            // Typed null on purpose: a bare null would convert through byte[] into an empty (present) value.
-            results[i] = values[i].IsNull ? (ReadOnlyMemory<byte>?)null : (ReadOnlyMemory<byte>)values[i];
-        }
-
-        return results;
+        return values;
     }
 
     public async ValueTask SetManyAsync(IReadOnlyList<CacheStoreEntry> entries, CancellationToken cancellationToken = default)
@@ -156,7 +166,7 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
         }
 
         batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        await Task.WhenAll(writes).ConfigureAwait(false); // SET replaces a value of any kind: no WRONGTYPE here
     }
 
     public void Dispose() => Connection.Dispose();
@@ -265,6 +275,12 @@ internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposab
 
         return values;
     }
+
+    /// <summary>A key holds another client's value of another kind (a hash, a list...): Redis answers WRONGTYPE.</summary>
+    private static bool IsWrongType(RedisServerException exception) =>
+        exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+
+    private static CacheStoreWrongTypeException WrongType(RedisServerException exception) => new(exception.Message, exception);
 
     private static bool IsTryAgain(AggregateException? exception) =>
         exception?.InnerException is RedisServerException server && server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);

@@ -1,45 +1,20 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 
 namespace CacheSerial.Internal;
 
 /// <summary>
-/// The one <see cref="ITypedCache"/> implementation. Split by concern: reads (<c>.Read.cs</c>), writes
-/// (<c>.Write.cs</c>), get-or-create with stampede control (<c>.GetOrCreate.cs</c>) and bulk operations (<c>.Bulk.cs</c>).
+/// The one <see cref="ITypedCache"/> implementation, and only its facade: it checks keys and arguments, resolves the
+/// call's policy, picks the codec and observes the call, then hands it to the <see cref="CachePipeline"/>. It does no
+/// I/O. Each operation has one path (<see cref="Run"/>); observation wraps it only while something listens.
+/// See Internal/readme.md for the layers.
 /// </summary>
-internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
+internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 {
-    private readonly ICacheStore _store;
-
-    // An IDistributedCache without the buffer interface hands out an array per read: taken as is, not copied.
-    private readonly IDistributedCache? _arrayStore;
-    private readonly TimeSpan? _defaultSliding;
     private readonly KeyBuilder _keys;
     private readonly CodecRegistry _codecs;
     private readonly EntryPolicyResolver _policies;
-    private readonly CircuitBreaker _breaker;
-    private readonly TimeSpan _storeTimeout;
-    private readonly StoreCallDeadline _deadline;
-    private readonly int _maximumPayloadBytes;
-    private readonly bool _plainJson;
-    private readonly DeserializationFailureBehavior _onDeserializationFailure;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly CachePipeline _pipeline;
     private readonly CacheMetrics _metrics;
-    private readonly ConcurrentDictionary<FlightKey, Flight> _flights = new();
-
-    // Store reads waiting on the store, for readers of the same key to join, one slot per key hash (a power of two):
-    // a fixed array, so offering a read costs no allocation (DefaultTypedCache.Store.cs).
-    private readonly SharedRead?[] _sharedReads = new SharedRead?[64];
-
-    // Bumped when a write or remove of this process ends: a read joins only a shared read started at the current value,
-    // so it never gets bytes read before this process's own write completed.
-    private long _readGeneration;
-
-    // Fail-safe throttles: until when (unix ms) a key's failing factory is not called again while a stale value exists.
-    private readonly ConcurrentDictionary<FlightKey, long> _throttles = new();
-    private const int MaximumThrottles = 10_000;
 
     public DefaultTypedCache(
         string name,
@@ -51,70 +26,163 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         CacheMetrics metrics)
     {
         Name = name;
-        _store = store;
-        _lock = store.DistributedLock;
-        _arrayStore = store is DistributedCacheStore { Cache: var cache } && cache is not IBufferDistributedCache ? cache : null;
-        _defaultSliding = options.DefaultEntryOptions.SlidingExpiration;
         _keys = new KeyBuilder(options.KeyPrefix, options.MaximumKeyLength);
         _codecs = codecs;
         _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
-        _storeTimeout = options.DistributedCacheTimeout;
-        _deadline = new StoreCallDeadline(_storeTimeout, timeProvider);
-        _breaker = new CircuitBreaker(name, options.CircuitBreakerDuration, options.CircuitBreakerFailureThreshold, timeProvider, logger, metrics);
-        _maximumPayloadBytes = options.MaximumPayloadBytes;
-        _plainJson = options.EntryLayout == CacheEntryLayout.PlainJson;
-        if (_plainJson && codecs.All.FirstOrDefault(c => c.Codec is not SystemTextJsonCodec) is { } notJson)
-        {
-            throw new InvalidOperationException(
-                $"Cache '{name}' uses EntryLayout PlainJson, which stores JSON text, but codec '{notJson.Name}' ({notJson.Codec.GetType().Name}) is not a System.Text.Json codec: use UseSystemTextJson, or EntryLayout Envelope.");
-        }
-
-        _onDeserializationFailure = options.OnDeserializationFailure;
-        _time = timeProvider;
-        _logger = logger;
         _metrics = metrics;
+        var entries = new EntryCodec(name, _keys, options, codecs, timeProvider, logger, metrics);
+        Tier = new DistributedTier(name, store, options, timeProvider, logger, metrics);
+        _pipeline = new CachePipeline(name, Tier, entries, timeProvider, logger, metrics);
     }
 
     public string Name { get; }
 
     string ICacheStoreHealth.CacheName => Name;
 
-    CacheStoreState ICacheStoreHealth.State => _breaker.State;
+    CacheStoreState ICacheStoreHealth.State => Tier.Breaker.State;
 
-    /// <summary>The circuit breaker in front of the store; for health checks, tests and diagnostics.</summary>
-    public CircuitBreaker Breaker => _breaker;
+    /// <summary>The layer that calls the store (its breaker, deadline and store).</summary>
+    internal DistributedTier Tier { get; }
 
-    /// <summary>The store under this cache; for tests and diagnostics.</summary>
-    public ICacheStore Store => _store;
+    /// <summary>The key rules of this cache (prefix, hashing of long keys).</summary>
+    internal KeyBuilder Keys => _keys;
 
-    /// <summary>The deadline on store calls; for tests.</summary>
-    public StoreCallDeadline Deadline => _deadline;
-
-    /// <summary>The stored key for a caller's key; for tests and diagnostics.</summary>
-    public string StoreKeyOf(string key) => _keys.Build(key).StoreKey;
-
-    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return ObservedOperation.IsObserved(_metrics)
-            ? ObserveAsync(CacheOperation.Remove, StoreOperation.Remove, k, cancellationToken)
-            : IgnoreOutcome(StoreCallAsync(StoreOperation.Remove, k, cancellationToken));
+        var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        return Run(CacheOperation.Get, codec, batchSize: -1, (k, policy, codec),
+            static (p, s, observed, ct) => p.GetAsync<T>(s.k, s.codec, s.policy, observed, ct), cancellationToken);
     }
 
-    public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<T> GetOrCreateAsync<TState, T>(
+        string key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        CacheEntryOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);
-        return ObservedOperation.IsObserved(_metrics)
-            ? ObserveAsync(CacheOperation.Refresh, StoreOperation.Refresh, k, cancellationToken)
-            : IgnoreOutcome(StoreCallAsync(StoreOperation.Refresh, k, cancellationToken));
+        ArgumentNullException.ThrowIfNull(factory);
+        var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        return Run(CacheOperation.GetOrCreate, codec, batchSize: -1, (k, state, factory, policy, codec),
+            static (p, s, observed, ct) => p.GetOrCreateAsync(s.k, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken);
     }
 
-    private async ValueTask ObserveAsync(CacheOperation operation, StoreOperation call, CacheKey key, CancellationToken cancellationToken)
+    public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var observed = ObservedOperation.Start(_metrics, Name, codec: null, operation);
+        var k = _keys.Build(key);
+        var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        return Ignore(Run(CacheOperation.Set, codec, batchSize: -1, (k, value, policy, codec),
+            static (p, s, observed, ct) => p.SetAsync(s.k, s.value, s.codec, s.policy, observed, ct), cancellationToken));
+    }
+
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default) =>
+        Ignore(Run(CacheOperation.Remove, codec: null, batchSize: -1, _keys.Build(key),
+            static (p, k, _, ct) => p.RemoveAsync(k, ct), cancellationToken));
+
+    public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default) =>
+        Ignore(Run(CacheOperation.Refresh, codec: null, batchSize: -1, _keys.Build(key),
+            static (p, k, _, ct) => p.RefreshAsync(k, ct), cancellationToken));
+
+    public ValueTask<IReadOnlyList<CacheResult<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var batch = BuildBatch(keys);
+        var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        return Run(CacheOperation.GetMany, codec, batch.Positions.Length, (batch, policy, codec), static async (p, s, _, ct) =>
+        {
+            var reads = await p.GetManyAsync<T>(s.batch.Unique, s.codec, s.policy, ct).ConfigureAwait(false);
+            var results = new CacheResult<T>[s.batch.Positions.Length];
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i] = reads[s.batch.Positions[i]].ToResult();
+            }
+
+            return (IReadOnlyList<CacheResult<T>>)results;
+        }, cancellationToken);
+    }
+
+    public ValueTask SetManyAsync<T>(IEnumerable<KeyValuePair<string, T>> entries, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+
+        // Every key is checked before anything is encoded; a key given twice keeps its last value (one write per key,
+        // since a store may run a batch's writes in any order).
+        var keys = new List<CacheKey>();
+        var values = new List<T>();
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var k = _keys.Build(entry.Key, nameof(entries));
+            if (positions.TryGetValue(k.StoreKey, out var at))
+            {
+                values[at] = entry.Value;
+                continue;
+            }
+
+            positions.Add(k.StoreKey, keys.Count);
+            keys.Add(k);
+            values.Add(entry.Value);
+        }
+
+        var policy = _policies.Resolve(options);
+        var codec = _codecs.For<T>();
+        return Ignore(Run(CacheOperation.SetMany, codec, keys.Count, (keys, values, policy, codec),
+            static (p, s, _, ct) => p.SetManyAsync(s.keys, s.values, s.codec, s.policy, ct), cancellationToken));
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, T>> GetOrCreateManyAsync<TState, T>(
+        IReadOnlyList<string> keys,
+        TState state,
+        Func<TState, IReadOnlyList<string>, CacheFactoryContext, CancellationToken, ValueTask<IReadOnlyDictionary<string, T>>> batchFactory,
+        CacheEntryOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var batch = BuildBatch(keys);
+        ArgumentNullException.ThrowIfNull(batchFactory);
+        var job = new BatchJob<TState, T>(state, batchFactory, _policies.Resolve(options), _codecs.For<T>());
+        return Run(CacheOperation.GetOrCreateMany, job.Codec, batch.Positions.Length, (batch.Unique, job),
+            static (p, s, observed, ct) => p.GetOrCreateManyAsync(s.Unique, s.job, observed, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// The one path of every operation: straight to the pipeline, or, while an activity listener or the duration
+    /// histogram listens, inside an observed operation that the pipeline annotates (outcome, payload size, factory run).
+    /// </summary>
+    private ValueTask<TResult> Run<TState, TResult>(
+        CacheOperation operation,
+        CodecInfo? codec,
+        int batchSize,
+        TState state,
+        Func<CachePipeline, TState, ObservedOperation?, CancellationToken, ValueTask<TResult>> run,
+        CancellationToken cancellationToken) =>
+        ObservedOperation.IsObserved(_metrics)
+            ? ObserveAsync(operation, codec, batchSize, state, run, cancellationToken)
+            : run(_pipeline, state, null, cancellationToken);
+
+    // An async method: the operation's activity becomes Activity.Current for the call and is restored on return.
+    private async ValueTask<TResult> ObserveAsync<TState, TResult>(
+        CacheOperation operation,
+        CodecInfo? codec,
+        int batchSize,
+        TState state,
+        Func<CachePipeline, TState, ObservedOperation?, CancellationToken, ValueTask<TResult>> run,
+        CancellationToken cancellationToken)
+    {
+        var observed = ObservedOperation.Start(_metrics, Name, codec?.Name, operation);
+        if (observed is not null && batchSize >= 0)
+        {
+            observed.BatchSize = batchSize;
+        }
+
+        TResult result;
         try
         {
-            await StoreCallAsync(call, key, cancellationToken).ConfigureAwait(false);
+            result = await run(_pipeline, state, observed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -123,9 +191,11 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         }
 
         observed?.Complete();
+        return result;
     }
 
-    private static ValueTask IgnoreOutcome(ValueTask<bool> call)
+    /// <summary>A write-side call's confirmation is not the caller's business (failures were logged): allocation-free when synchronous.</summary>
+    private static ValueTask Ignore(ValueTask<bool> call)
     {
         if (call.IsCompletedSuccessfully)
         {
@@ -137,6 +207,28 @@ internal sealed partial class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);
     }
 
-    private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
-        exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
+    private KeyBatch BuildBatch(IReadOnlyList<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var positions = new int[keys.Count];
+        var unique = new List<CacheKey>(keys.Count);
+        var seen = new Dictionary<string, int>(keys.Count, StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var k = _keys.Build(keys[i], nameof(keys));
+            if (!seen.TryGetValue(k.StoreKey, out var at))
+            {
+                at = unique.Count;
+                seen.Add(k.StoreKey, at);
+                unique.Add(k);
+            }
+
+            positions[i] = at;
+        }
+
+        return new KeyBatch([.. unique], positions);
+    }
+
+    /// <summary>A bulk call's keys: the distinct ones, and for each requested position the index of its distinct key.</summary>
+    private readonly record struct KeyBatch(CacheKey[] Unique, int[] Positions);
 }

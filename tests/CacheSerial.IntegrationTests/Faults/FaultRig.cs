@@ -38,7 +38,7 @@ internal sealed class FaultRig : IAsyncDisposable
 
     public ITypedCache Cache => Harness.Cache;
 
-    public CircuitBreaker Breaker => ((DefaultTypedCache)Harness.Cache).Breaker;
+    public CircuitBreaker Breaker => CacheInternals.BreakerOf(Harness.Cache);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -22,7 +22,7 @@ public abstract class NativeRedisTestBase(RedisFixture redis) : RedisTestBase(re
     private protected static RedisCacheStore StoreOf(CacheHarness harness) => StoreOf(harness.Cache);
 
     private protected static RedisCacheStore StoreOf(ITypedCache cache) =>
-        Assert.IsType<RedisCacheStore>(((DefaultTypedCache)cache).Store);
+        Assert.IsType<RedisCacheStore>(CacheInternals.StoreOf(cache));
 
     /// <summary>The Redis key of a caller's key: the stored key itself (the native store adds no instance name).</summary>
     protected static RedisKey NativeKey(CacheHarness harness, string key) => harness.StoreKey(key);

@@ -19,9 +19,9 @@ public sealed class RedisCacheStoreBulkTests(RedisFixture redis) : NativeRedisTe
         var values = await StoreOf(h).GetManyAsync(keys, slidingExpiration: null, Ct);
 
         Assert.Equal(3, values.Length);
-        Assert.Equal("one", Encoding.UTF8.GetString(values[0]!.Value.Span));
-        Assert.Null(values[1]);
-        Assert.Equal("two", Encoding.UTF8.GetString(values[2]!.Value.Span));
+        Assert.Equal("one", Encoding.UTF8.GetString(values[0].Data.Span));
+        Assert.False(values[1].HasValue);
+        Assert.Equal("two", Encoding.UTF8.GetString(values[2].Data.Span));
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public sealed class RedisCacheStoreBulkTests(RedisFixture redis) : NativeRedisTe
 
         var values = await StoreOf(h).GetManyAsync(keys, TimeSpan.FromMinutes(1), Ct);
 
-        Assert.Equal("one", Encoding.UTF8.GetString(values[0]!.Value.Span));
-        Assert.Null(values[1]);
-        Assert.Equal("two", Encoding.UTF8.GetString(values[2]!.Value.Span));
+        Assert.Equal("one", Encoding.UTF8.GetString(values[0].Data.Span));
+        Assert.False(values[1].HasValue);
+        Assert.Equal("two", Encoding.UTF8.GetString(values[2].Data.Span));
         foreach (var key in new[] { keys[0], keys[2] })
         {
             var pttl = await Database.KeyTimeToLiveAsync(key);

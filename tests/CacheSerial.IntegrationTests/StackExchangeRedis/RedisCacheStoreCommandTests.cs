@@ -28,6 +28,13 @@ public sealed class RedisCacheStoreCommandTests : IAsyncLifetime
 
     private RedisCacheStore Store => _store!;
 
+    // A read, its lease given back as the cache does.
+    private async Task ReadAsync(string key, TimeSpan? sliding)
+    {
+        using var lease = await Store.GetAsync(key, sliding, Ct);
+        Assert.True(lease.HasValue);
+    }
+
     public async ValueTask InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync(cancellationToken: Ct);
@@ -55,19 +62,19 @@ public sealed class RedisCacheStoreCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TryGetAsync_OneGet()
+    public async Task GetAsync_OneGet()
     {
         await Store.SetAsync("k", new ReadOnlySequence<byte>([1, 2]), Ttl, Ct);
 
-        Assert.Equal("get=1", await CountAsync(() => Store.TryGetAsync("k", null, new ArrayBufferWriter<byte>(), Ct).AsTask()));
+        Assert.Equal("get=1", await CountAsync(() => ReadAsync("k", null)));
     }
 
     [Fact]
-    public async Task TryGetAsync_Sliding_OneGetex()
+    public async Task GetAsync_Sliding_OneGetex()
     {
         await Store.SetAsync("k", new ReadOnlySequence<byte>([1, 2]), Ttl, Ct);
 
-        Assert.Equal("getex=1", await CountAsync(() => Store.TryGetAsync("k", Sliding, new ArrayBufferWriter<byte>(), Ct).AsTask()));
+        Assert.Equal("getex=1", await CountAsync(() => ReadAsync("k", Sliding)));
     }
 
     [Fact]

@@ -49,6 +49,6 @@ public sealed class RedisCacheStoreOutageTests
         Assert.False(whileDown.HasValue);
         Assert.Equal(7, made);
         Assert.Equal(8, (await cache.TryGetAsync<int>("k", cancellationToken: Ct)).Value);
-        Assert.Equal(1, (int)await redis.ExecuteAsync("EXISTS", ((CacheSerial.Internal.DefaultTypedCache)cache).StoreKeyOf("k")));
+        Assert.Equal(1, (int)await redis.ExecuteAsync("EXISTS", cache.StoreKeyOf("k")));
     }
 }

@@ -112,5 +112,5 @@ public sealed class UseStackExchangeRedisTests(RedisFixture redis) : NativeRedis
         Assert.NotEqual(CacheStoreState.Healthy, provider.GetRequiredService<ICacheStoreHealth>().State);
     }
 
-    private static RedisKey StoreKeyOf(ITypedCache cache, string key) => ((CacheSerial.Internal.DefaultTypedCache)cache).StoreKeyOf(key);
+    private static RedisKey StoreKeyOf(ITypedCache cache, string key) => cache.StoreKeyOf(key);
 }

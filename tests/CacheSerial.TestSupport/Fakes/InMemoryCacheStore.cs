@@ -115,14 +115,14 @@ public sealed class InMemoryCacheStore : ICacheStore, ICacheStoreLock
         }
     }
 
-    public ValueTask<bool> TryGetAsync(string key, TimeSpan? slidingExpiration, IBufferWriter<byte> destination, CancellationToken cancellationToken = default)
+    // A stored array is never changed (a write replaces it), so a read hands it out as is.
+    public ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             var found = TryGetEntry(key, out var entry);
             if (found)
             {
-                destination.Write(entry.Value);
                 if (entry.Sliding is { } sliding)
                 {
                     var renewed = _time.GetUtcNow() + sliding;
@@ -131,7 +131,7 @@ public sealed class InMemoryCacheStore : ICacheStore, ICacheStoreLock
             }
 
             Record(StoreCallKind.Get, key, found);
-            return new ValueTask<bool>(found);
+            return new ValueTask<CacheStoreLease>(found ? new CacheStoreLease(entry.Value) : CacheStoreLease.None);
         }
     }
 

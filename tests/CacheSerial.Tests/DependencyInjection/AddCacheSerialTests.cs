@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport;
 using CacheSerial.Internal;
 using CacheSerial.Tests.Behaviour;
 using Microsoft.Extensions.Caching.Distributed;

@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport;
 using CacheSerial.Internal;
 using CacheSerial.TestSupport.Behaviour;
 using CacheSerial.TestSupport.Envelopes;

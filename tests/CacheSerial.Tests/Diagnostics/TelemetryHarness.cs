@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport;
 using System.Diagnostics.Metrics;
 using CacheSerial.Internal;
 using CacheSerial.TestSupport.Fakes;
@@ -44,7 +45,7 @@ internal sealed class TelemetryHarness : IAsyncDisposable
 
     public ICacheStoreHealth Health { get; }
 
-    public string StoreKey(string key) => ((DefaultTypedCache)Cache).StoreKeyOf(key);
+    public string StoreKey(string key) => Cache.StoreKeyOf(key);
 
     public MetricCollector<T> Collect<T>(string instrument)
         where T : struct =>

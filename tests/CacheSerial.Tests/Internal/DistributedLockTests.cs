@@ -495,7 +495,7 @@ public sealed class DistributedLockTests
         public string StoreKey => Nodes[0].StoreKey(Key);
 
         /// <summary>Moves the clock a poll interval at a time while the caches wait on it, until <paramref name="task"/> ends.</summary>
-        public Task RunUntilAsync(Task task) => Time.RunUntilAsync(task, DefaultTypedCache.LockPollMaximum, Guard);
+        public Task RunUntilAsync(Task task) => Time.RunUntilAsync(task, CachePipeline.LockPollMaximum, Guard);
 
         public void Dispose()
         {

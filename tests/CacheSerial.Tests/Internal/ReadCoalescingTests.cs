@@ -138,7 +138,7 @@ public sealed class ReadCoalescingTests
         }
 
         Assert.Equal(1, chaos.Reads);
-        Assert.Equal(CacheStoreState.Healthy, ((DefaultTypedCache)h.Cache).Breaker.State);
+        Assert.Equal(CacheStoreState.Healthy, CacheInternals.BreakerOf(h.Cache).State);
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class ReadCoalescingTests
         Assert.All(results, r => Assert.False(r.HasValue));
         Assert.Equal(1, gated.Reads);
         Assert.Single(h.LogRecords(1001));
-        var breaker = ((DefaultTypedCache)h.Cache).Breaker;
+        var breaker = CacheInternals.BreakerOf(h.Cache);
         Assert.Equal(CacheStoreState.Degraded, breaker.State); // one failure counted: under the threshold of two, so still closed
         Assert.Equal(0, breaker.Transitions);
     }

@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport;
 using CacheSerial.Internal;
 using Microsoft.Extensions.Time.Testing;
 
@@ -30,7 +31,7 @@ public sealed class StoreCallDeadlineTests
         Assert.Equal(42, outcome.Value);
         Assert.False(outcome.Abandoned);
         Assert.False(lease.Disposed);
-        Assert.Equal(0, deadline.PendingCount);
+        Assert.Equal(0, deadline.PendingCount());
     }
 
     [Fact]
@@ -77,9 +78,9 @@ public sealed class StoreCallDeadlineTests
         var wait = deadline.WaitAsync(new ValueTask<int>(store.Task), null, Ct);
         time.Advance(Timeout - Tick);
 
-        Assert.Equal(1, deadline.PendingCount); // a timed-out call is unlinked by the tick itself
+        Assert.Equal(1, deadline.PendingCount()); // a timed-out call is unlinked by the tick itself
         store.SetResult(1);
-        Assert.Equal(0, deadline.PendingCount);
+        Assert.Equal(0, deadline.PendingCount());
         Assert.Equal(StoreCallEnd.Completed, (await wait).End);
     }
 
@@ -95,10 +96,10 @@ public sealed class StoreCallDeadlineTests
         var wait = deadline.WaitAsync(new ValueTask<int>(late.Task), null, Ct).AsTask();
         time.Advance(Timeout - (Tick / 2)); // the first call's deadline: the late one has not had its full deadline yet
 
-        Assert.Equal(1, deadline.PendingCount);
+        Assert.Equal(1, deadline.PendingCount());
         time.Advance(Tick);
         Assert.Equal(StoreCallEnd.TimedOut, (await wait).End);
-        Assert.Equal(0, deadline.PendingCount);
+        Assert.Equal(0, deadline.PendingCount());
         Assert.Equal(StoreCallEnd.TimedOut, (await firstWait).End);
         first.SetResult(0);
         late.SetResult(0);
@@ -117,7 +118,7 @@ public sealed class StoreCallDeadlineTests
         var outcome = await wait;
 
         Assert.Equal(StoreCallEnd.Canceled, outcome.End);
-        Assert.Equal(0, deadline.PendingCount);
+        Assert.Equal(0, deadline.PendingCount());
         Assert.False(lease.Disposed);
         store.SetResult(1);
         Assert.True(lease.Disposed);
@@ -150,7 +151,7 @@ public sealed class StoreCallDeadlineTests
         time.Advance(TimeSpan.FromHours(1));
 
         Assert.False(wait.IsCompleted);
-        Assert.False(deadline.IsTicking);
+        Assert.False(deadline.IsTicking());
         await cts.CancelAsync();
         Assert.Equal(StoreCallEnd.Canceled, (await canceled).End);
         slow.SetResult(7);
@@ -159,22 +160,35 @@ public sealed class StoreCallDeadlineTests
     }
 
     [Fact]
-    public async Task WaitAsync_VoidCall_CompletedOrTimedOut()
+    public async Task WaitAsync_CallEndsAfterCallerGaveUp_DisposableResultDisposed()
     {
         var (deadline, time) = Create();
-        var fast = new TaskCompletionSource();
-        var slow = new TaskCompletionSource();
+        var store = new TaskCompletionSource<Lease>();
+        var result = new Lease();
 
-        var first = deadline.WaitAsync(new ValueTask(fast.Task), null, Ct);
-        fast.SetResult();
-        var second = deadline.WaitAsync(new ValueTask(slow.Task), null, Ct).AsTask();
-        time.Advance(Timeout);
+        var wait = deadline.WaitAsync(new ValueTask<Lease>(store.Task), null, Ct).AsTask();
+        time.Advance(Timeout + Tick);
+        Assert.Equal(StoreCallEnd.TimedOut, (await wait).End);
+        store.SetResult(result);
 
-        var done = await first;
-        Assert.Equal(StoreCallEnd.Completed, done.End);
-        Assert.True(done.Value);
-        Assert.Equal(StoreCallEnd.TimedOut, (await second).End);
-        slow.SetResult();
+        Assert.True(result.Disposed); // nobody takes a result the caller gave up on: its buffer goes back to its owner
+    }
+
+    [Fact]
+    public async Task WaitAsync_CallFailsAfterCallerGaveUp_FailureReported()
+    {
+        var time = new FakeTimeProvider();
+        var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadline = new StoreCallDeadline(Timeout, time) { OnAbandonedCallFailed = e => reported.TrySetResult(e) };
+        var store = new TaskCompletionSource<int>();
+        var error = new InvalidOperationException("connection refused");
+
+        var wait = deadline.WaitAsync(new ValueTask<int>(store.Task), null, Ct).AsTask();
+        time.Advance(Timeout + Tick);
+        Assert.Equal(StoreCallEnd.TimedOut, (await wait).End);
+        store.SetException(error);
+
+        Assert.Same(error, await reported.Task.WaitAsync(Ct));
     }
 
     [Fact]
@@ -187,7 +201,7 @@ public sealed class StoreCallDeadlineTests
 
         Assert.Equal(3, done.Value);
         Assert.Equal(StoreCallEnd.Faulted, failed.End);
-        Assert.False(deadline.IsTicking);
+        Assert.False(deadline.IsTicking());
     }
 
     [Fact]
@@ -196,15 +210,15 @@ public sealed class StoreCallDeadlineTests
         var (deadline, time) = Create();
         var store = new TaskCompletionSource<int>();
         var wait = deadline.WaitAsync(new ValueTask<int>(store.Task), null, Ct);
-        Assert.True(deadline.IsTicking);
+        Assert.True(deadline.IsTicking());
         store.SetResult(1);
         await wait;
 
         time.Advance(Timeout);
-        Assert.False(deadline.IsTicking);
+        Assert.False(deadline.IsTicking());
 
         var next = deadline.WaitAsync(new ValueTask<int>(new TaskCompletionSource<int>().Task), null, Ct).AsTask();
-        Assert.True(deadline.IsTicking);
+        Assert.True(deadline.IsTicking());
         time.Advance(Timeout);
         Assert.Equal(StoreCallEnd.TimedOut, (await next).End);
     }
@@ -236,7 +250,7 @@ public sealed class StoreCallDeadlineTests
             }
         }
 
-        Assert.Equal(0, deadline.PendingCount);
+        Assert.Equal(0, deadline.PendingCount());
     }
 
     private static (StoreCallDeadline Deadline, FakeTimeProvider Time) Create(TimeSpan? timeout = null)

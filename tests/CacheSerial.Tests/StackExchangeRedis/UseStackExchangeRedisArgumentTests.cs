@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport;
 using CacheSerial.Internal;
 using CacheSerial.StackExchangeRedis.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,7 +82,7 @@ public sealed class UseStackExchangeRedisArgumentTests
         services.AddCacheSerial().UseStackExchangeRedis("localhost:6379");
         await using var provider = services.BuildServiceProvider();
 
-        Assert.IsType<RedisCacheStore>(((DefaultTypedCache)provider.GetRequiredService<ITypedCache>()).Store);
+        Assert.IsType<RedisCacheStore>(CacheInternals.StoreOf(provider.GetRequiredService<ITypedCache>()));
     }
 
     [Theory]
@@ -94,5 +95,5 @@ public sealed class UseStackExchangeRedisArgumentTests
         Assert.Equal(TimeSpan.FromMilliseconds(expected), RedisCacheStore.Milliseconds(TimeSpan.FromMilliseconds(milliseconds)));
     }
 
-    private static RedisCacheStore StoreOf(ITypedCache cache) => Assert.IsType<RedisCacheStore>(((DefaultTypedCache)cache).Store);
+    private static RedisCacheStore StoreOf(ITypedCache cache) => Assert.IsType<RedisCacheStore>(CacheInternals.StoreOf(cache));
 }

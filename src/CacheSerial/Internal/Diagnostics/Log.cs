@@ -70,6 +70,17 @@ internal static partial class Log
         Message = "Cache '{CacheName}': a stored key held a value of another kind (WRONGTYPE); it was deleted and the write retried once.")]
     public static partial void WrongTypeReplaced(ILogger logger, string cacheName);
 
+    // A call the cache stopped waiting for (at the deadline) that then failed: what was behind the timeout, such as a
+    // RedisConnectionException for a wrong or unreachable endpoint. The type at Warning, the exception (which may name
+    // the key and the endpoint) at Debug.
+    [LoggerMessage(EventId = 1009, EventName = "AbandonedStoreCallFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a store call given up at the deadline then failed ({ErrorType}).")]
+    public static partial void AbandonedStoreCallFailed(ILogger logger, string cacheName, string errorType);
+
+    [LoggerMessage(EventId = 1010, EventName = "AbandonedStoreCallFailedDetail", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': a store call given up at the deadline then failed.")]
+    public static partial void AbandonedStoreCallFailedDetail(ILogger logger, string cacheName, Exception exception);
+
     [LoggerMessage(EventId = 1101, EventName = "CircuitBreakerOpened", Level = LogLevel.Warning,
         Message = "Cache '{CacheName}': {Failures} store calls failed in a row; the circuit breaker is open for {Duration}: reads are misses and writes are skipped.")]
     public static partial void CircuitBreakerOpened(ILogger logger, string cacheName, int failures, TimeSpan duration);
@@ -175,19 +186,4 @@ internal static partial class Log
     [LoggerMessage(EventId = 5006, EventName = "EagerRefreshLockHeld", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': another process holds the distributed lock for '{Key}'; this eager refresh ends and the current value stays.")]
     public static partial void EagerRefreshLockHeld(ILogger logger, string cacheName, string key);
-}
-
-/// <summary>The store call that failed, for <see cref="Log.StoreFailed"/>.</summary>
-internal enum StoreOperation
-{
-    Read,
-    Write,
-    Remove,
-    Refresh,
-
-    /// <summary>Taking the distributed lock (<see cref="ICacheStoreLock.TryAcquireAsync"/>).</summary>
-    LockAcquire,
-
-    /// <summary>Releasing it (<see cref="ICacheStoreLock.ReleaseAsync"/>).</summary>
-    LockRelease,
 }

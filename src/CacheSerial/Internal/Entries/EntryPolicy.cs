@@ -1,11 +1,9 @@
-using System.Runtime.CompilerServices;
-
 namespace CacheSerial.Internal;
 
 /// <summary>
 /// Per-call options merged with the defaults, and the one home of the lifetime computation: the exact logical expiry
 /// written into the envelope and the (whole-second, never shorter) physical expiry handed to the store, which fail-safe
-/// lengthens so the stale value survives its expiry.
+/// lengthens so the stale value survives its expiry; and of the freshness judgement of a stored entry (<see cref="Judge"/>).
 /// </summary>
 internal sealed class EntryPolicy
 {
@@ -93,8 +91,33 @@ internal sealed class EntryPolicy
             return new EntryPolicy(defaults, defaults, defaults);
         }
 
-        call.Validate(nameof(call));
+        call.Validate("options"); // the name of the caller's parameter
         return new EntryPolicy(call.HasLifetime ? call : defaults, call, defaults);
+    }
+
+    /// <summary>
+    /// An entry's freshness at <paramref name="nowMs"/>: fresh before its logical expiry (and <paramref name="refreshDue"/>
+    /// once past the eager-refresh threshold of its lifetime), stale after it under fail-safe, else a miss.
+    /// </summary>
+    public ReadState Judge(long createdAtMs, long expiresAtMs, long nowMs, out bool refreshDue)
+    {
+        refreshDue = false;
+        if (expiresAtMs == 0)
+        {
+            return ReadState.Fresh;
+        }
+
+        if (nowMs >= expiresAtMs)
+        {
+            return FailSafe ? ReadState.Stale : ReadState.Miss;
+        }
+
+        if (EagerRefreshThreshold is { } threshold)
+        {
+            refreshDue = nowMs >= createdAtMs + (long)((expiresAtMs - createdAtMs) * threshold);
+        }
+
+        return ReadState.Fresh;
     }
 
     public CacheFactoryContext CreateContext(string key, bool hasStaleValue, object? staleValue) =>
@@ -144,33 +167,5 @@ internal sealed class EntryPolicy
 
         storeOptions = new CacheStoreEntryOptions(timeToLive, SlidingExpiration);
         return true;
-    }
-}
-
-/// <summary>
-/// Resolves per-call options once per options instance (they are immutable) and remembers the result, so a call site
-/// that keeps its options in a field pays for the merge once.
-/// </summary>
-internal sealed class EntryPolicyResolver(CacheEntryOptions defaults)
-{
-    private readonly ConditionalWeakTable<CacheEntryOptions, EntryPolicy> _resolved = new();
-
-    public EntryPolicy Default { get; } = EntryPolicy.Create(null, defaults);
-
-    public EntryPolicy Resolve(CacheEntryOptions? call)
-    {
-        if (call is null)
-        {
-            return Default;
-        }
-
-        if (_resolved.TryGetValue(call, out var policy))
-        {
-            return policy;
-        }
-
-        policy = EntryPolicy.Create(call, defaults); // validates: an invalid instance throws at every call, never cached
-        _resolved.AddOrUpdate(call, policy);
-        return policy;
     }
 }

@@ -11,18 +11,25 @@ internal static class StoreBatch
     /// </summary>
     public const int MaximumParallelCalls = 64;
 
-    public static async ValueTask<ReadOnlyMemory<byte>?[]> GetManyAsync(
+    public static async ValueTask<CacheStoreLease[]> GetManyAsync(
         ICacheStore store, IReadOnlyList<string> keys, TimeSpan? slidingExpiration, CancellationToken cancellationToken)
     {
-        var results = new ReadOnlyMemory<byte>?[keys.Count];
-        await ForEachAsync(keys.Count, (store, keys, slidingExpiration, results), static async (s, i, ct) =>
+        var results = new CacheStoreLease[keys.Count];
+        try
         {
-            var buffer = new ArrayBufferWriter<byte>();
-            if (await s.store.TryGetAsync(s.keys[i], s.slidingExpiration, buffer, ct).ConfigureAwait(false))
+            await ForEachAsync(keys.Count, (store, keys, slidingExpiration, results), static async (s, i, ct) =>
+                s.results[i] = await s.store.GetAsync(s.keys[i], s.slidingExpiration, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var lease in results)
             {
-                s.results[i] = buffer.WrittenMemory;
+                lease.Dispose(); // the reads that succeeded before one failed
             }
-        }, cancellationToken).ConfigureAwait(false);
+
+            throw;
+        }
+
         return results;
     }
 

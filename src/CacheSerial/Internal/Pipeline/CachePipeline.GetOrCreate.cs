@@ -1,81 +1,41 @@
 namespace CacheSerial.Internal;
 
-internal sealed partial class DefaultTypedCache
+internal sealed partial class CachePipeline
 {
     // Bumped after each flight's store write lands. A caller whose miss was read before a bump re-reads once when it
     // becomes the leader, so a flight finishing between its read and its join does not cause a second factory run.
     private long _writeGeneration;
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(
-        string key,
-        TState state,
-        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
-        CacheEntryOptions? options = null,
-        CancellationToken cancellationToken = default)
-    {
-        var k = _keys.Build(key);
-        ArgumentNullException.ThrowIfNull(factory);
-        var policy = _policies.Resolve(options);
-        var codec = _codecs.For<T>();
-        if (ObservedOperation.IsObserved(_metrics))
-        {
-            return GetOrCreateObservedAsync(k, state, factory, policy, codec, cancellationToken);
-        }
-
-        if (policy.SkipRead)
-        {
-            return JoinOrStartAsync(k, state, factory, policy, codec, previous: default, generation: -1, null, cancellationToken);
-        }
-
-        var generation = Volatile.Read(ref _writeGeneration);
-        var read = ReadAsync<T>(k, codec, policy, null, cancellationToken);
-        return read.IsCompletedSuccessfully
-            ? OnRead(read.Result, k, state, factory, policy, codec, generation, null, cancellationToken)
-            : AwaitReadAsync(read, k, state, factory, policy, codec, generation, null, cancellationToken);
-    }
-
-    private async ValueTask<T> GetOrCreateObservedAsync<TState, T>(
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
+        ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
-        var observed = ObservedOperation.Start(_metrics, Name, codec.Name, CacheOperation.GetOrCreate);
-        T value;
-        try
+        if (policy.SkipRead)
         {
-            if (policy.SkipRead)
+            if (observed is not null)
             {
-                if (observed is not null)
-                {
-                    observed.Outcome = "miss";
-                }
+                observed.Outcome = "miss";
+            }
 
-                value = await JoinOrStartAsync(key, state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var generation = Volatile.Read(ref _writeGeneration);
-                var read = await ReadAsync<T>(key, codec, policy, observed, cancellationToken).ConfigureAwait(false);
-                value = await OnRead(read, key, state, factory, policy, codec, generation, observed, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            observed?.Fail(ex, cancellationToken);
-            throw;
+            return JoinOrStartAsync(key, state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
         }
 
-        observed?.Complete();
-        return value;
+        var generation = Volatile.Read(ref _writeGeneration);
+        var read = ReadAsync<T>(key, codec, policy, observed, cancellationToken);
+        return read.IsCompletedSuccessfully
+            ? OnRead(read.Result, key, state, factory, policy, codec, generation, observed, cancellationToken)
+            : AwaitReadAsync(read, key, state, factory, policy, codec, generation, observed, cancellationToken);
     }
 
     // Pooled (a ValueTask is awaited once): a hit that waits for the store allocates no state machine.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> AwaitReadAsync<TState, T>(
-        ValueTask<StoreRead<T>> read,
+        ValueTask<EntryRead<T>> read,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -90,7 +50,7 @@ internal sealed partial class DefaultTypedCache
     }
 
     private ValueTask<T> OnRead<TState, T>(
-        StoreRead<T> read,
+        EntryRead<T> read,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -100,11 +60,6 @@ internal sealed partial class DefaultTypedCache
         ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
-        if (observed is not null)
-        {
-            observed.Outcome = ObservedOperation.OutcomeOf(read.State, read.IsNegative);
-        }
-
         if (read.State != ReadState.Fresh)
         {
             return JoinOrStartAsync(key, state, factory, policy, codec, read, generation, observed, cancellationToken);
@@ -128,16 +83,16 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
-        StoreRead<T> previous,
+        EntryRead<T> previous,
         long generation,
         ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
         var flightKey = new FlightKey(key.StoreKey, typeof(T));
         var hasStale = previous.State == ReadState.Stale;
-        if (hasStale && IsThrottled(flightKey))
+        if (hasStale && _throttles.IsThrottled(flightKey))
         {
-            Log.StaleServedThrottled(_logger, Name, key.Key);
+            Log.StaleServedThrottled(_logger, _name, key.Key);
             return previous.Value;
         }
 
@@ -161,7 +116,7 @@ internal sealed partial class DefaultTypedCache
 
             if (softTimeout is not null)
             {
-                Log.FactorySoftTimeout(_logger, Name, key.Key, softTimeout.Value);
+                Log.FactorySoftTimeout(_logger, _name, key.Key, softTimeout.Value);
                 return previous.Value;
             }
 
@@ -171,9 +126,9 @@ internal sealed partial class DefaultTypedCache
                 return previous.Value;
             }
 
-            Log.FactoryHardTimeout(_logger, Name, typeof(T).Name, timeout!.Value);
+            Log.FactoryHardTimeout(_logger, _name, typeof(T).Name, timeout!.Value);
             throw new CacheFactoryTimeoutException(
-                $"Cache '{Name}': the factory for a {typeof(T).Name} did not finish within {timeout} (FactoryHardTimeout); it goes on in the background and its result will be stored.")
+                $"Cache '{_name}': the factory for a {typeof(T).Name} did not finish within {timeout} (FactoryHardTimeout); it goes on in the background and its result will be stored.")
             {
                 Timeout = timeout.Value,
             };
@@ -188,7 +143,7 @@ internal sealed partial class DefaultTypedCache
             if (flight.Leave())
             {
                 _flights.TryRemove(new KeyValuePair<FlightKey, Flight>(flightKey, flight));
-                Log.FactoryAbandoned(_logger, Name, key.Key);
+                Log.FactoryAbandoned(_logger, _name, key.Key);
             }
 
             throw;
@@ -207,7 +162,7 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
-        StoreRead<T> previous,
+        EntryRead<T> previous,
         long generation,
         ObservedOperation? observed)
     {
@@ -264,7 +219,7 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
-        StoreRead<T> current)
+        EntryRead<T> current)
     {
         var flightKey = new FlightKey(key.StoreKey, typeof(T));
         if (TryAddEagerRefresh<T>(flightKey, key) is { } flight)
@@ -288,7 +243,7 @@ internal sealed partial class DefaultTypedCache
             return null;
         }
 
-        Log.EagerRefreshStarted(_logger, Name, key.Key);
+        Log.EagerRefreshStarted(_logger, _name, key.Key);
         return flight;
     }
 
@@ -300,7 +255,7 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
-        StoreRead<T> previous,
+        EntryRead<T> previous,
         long generation,
         ObservedOperation? leader)
     {
@@ -324,7 +279,7 @@ internal sealed partial class DefaultTypedCache
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
         CodecInfo codec,
-        StoreRead<T> previous,
+        EntryRead<T> previous,
         long generation,
         ObservedOperation? leader)
     {
@@ -358,7 +313,7 @@ internal sealed partial class DefaultTypedCache
 
             var hasPrevious = previous.State != ReadState.Miss;
             var context = policy.CreateContext(key.Key, hasPrevious, hasPrevious ? (object?)previous.Value : null);
-            _metrics.FactoryRun(Name);
+            _metrics.FactoryRun(_name);
             if (leader is not null)
             {
                 leader.FactoryRan = true;
@@ -377,7 +332,7 @@ internal sealed partial class DefaultTypedCache
 
             if (context.FailureReason is { } reason)
             {
-                FactoryFailed(flight, key, typeof(T), new CacheFactoryFailedException($"Cache '{Name}': the factory for a {typeof(T).Name} reported a failure: {reason}"));
+                FactoryFailed(flight, key, typeof(T), new CacheFactoryFailedException($"Cache '{_name}': the factory for a {typeof(T).Name} reported a failure: {reason}"));
                 return;
             }
 
@@ -393,17 +348,17 @@ internal sealed partial class DefaultTypedCache
 
             // Encode before releasing the callers, so a value the codec cannot write reaches them as an error; and
             // write before releasing them, so a caller's next read sees the entry (the write logs failures, never throws).
-            var encoded = Prepare(key, value, codec, final, null, out var storeOptions);
+            var encoded = _entries.Encode(key, value, codec, final, null, out var storeOptions);
             if (encoded is not null)
             {
-                await StoreWriteAsync(key, encoded, storeOptions, CancellationToken.None).ConfigureAwait(false);
+                await WrittenAsync(_tier.WriteAsync(key, encoded, storeOptions, CancellationToken.None)).ConfigureAwait(false);
                 Interlocked.Increment(ref _writeGeneration);
-                ClearThrottle(flightKey);
+                _throttles.Clear(flightKey);
             }
 
             if (flight.HasBackgroundInterest)
             {
-                Log.BackgroundFactoryCompleted(_logger, Name, key.Key);
+                Log.BackgroundFactoryCompleted(_logger, _name, key.Key);
             }
 
             flight.SetResult(value);
@@ -428,12 +383,12 @@ internal sealed partial class DefaultTypedCache
 
     private void FactoryFailed<T>(Flight<T> flight, CacheKey key, Type valueType, Exception exception)
     {
-        _metrics.FactoryFailure(Name, exception);
-        Log.FactoryFailed(_logger, Name, key.Key, exception);
+        _metrics.FactoryFailure(_name, exception);
+        Log.FactoryFailed(_logger, _name, key.Key, exception);
         if (flight.HasBackgroundInterest)
         {
             // Nobody may be left to see this exception: say so at warning level (without the key).
-            Log.BackgroundFactoryFailed(_logger, Name, valueType.Name, exception.GetType().Name);
+            Log.BackgroundFactoryFailed(_logger, _name, valueType.Name, exception.GetType().Name);
         }
 
         flight.SetException(exception);
@@ -441,56 +396,8 @@ internal sealed partial class DefaultTypedCache
 
     private void ActivateFailSafe(FlightKey flightKey, CacheKey key, EntryPolicy policy, Type valueType, Exception exception)
     {
-        var until = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)policy.FailSafeThrottleDuration.TotalMilliseconds;
-        if (_throttles.Count >= MaximumThrottles)
-        {
-            PurgeThrottles();
-        }
-
-        _throttles[flightKey] = until;
-        Log.FailSafeActivated(_logger, Name, valueType.Name, exception.GetType().Name, policy.FailSafeThrottleDuration);
-        Log.FailSafeActivatedKey(_logger, Name, key.Key, exception);
-    }
-
-    private bool IsThrottled(FlightKey flightKey)
-    {
-        if (_throttles.IsEmpty || !_throttles.TryGetValue(flightKey, out var until))
-        {
-            return false;
-        }
-
-        if (_time.GetUtcNow().ToUnixTimeMilliseconds() < until)
-        {
-            return true;
-        }
-
-        _throttles.TryRemove(new KeyValuePair<FlightKey, long>(flightKey, until));
-        return false;
-    }
-
-    private void ClearThrottle(FlightKey flightKey)
-    {
-        if (!_throttles.IsEmpty)
-        {
-            _throttles.TryRemove(flightKey, out _);
-        }
-    }
-
-    /// <summary>Bounds the throttle table during a long outage over many keys: expired entries go first, then all.</summary>
-    private void PurgeThrottles()
-    {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var entry in _throttles)
-        {
-            if (entry.Value <= now)
-            {
-                _throttles.TryRemove(entry);
-            }
-        }
-
-        if (_throttles.Count >= MaximumThrottles)
-        {
-            _throttles.Clear();
-        }
+        _throttles.Start(flightKey, policy.FailSafeThrottleDuration);
+        Log.FailSafeActivated(_logger, _name, valueType.Name, exception.GetType().Name, policy.FailSafeThrottleDuration);
+        Log.FailSafeActivatedKey(_logger, _name, key.Key, exception);
     }
 }

@@ -3,22 +3,6 @@ using System.IO.Hashing;
 
 namespace CacheSerial.Internal;
 
-/// <summary>Envelope flag bits. Bits this build does not know make a read reject the entry.</summary>
-[Flags]
-internal enum EnvelopeFlags : byte
-{
-    None = 0,
-
-    /// <summary>The value is null; the payload is empty and the codec is not called.</summary>
-    NullValue = 1,
-
-    /// <summary>The factory marked the value a negative result (such as "not found").</summary>
-    Negative = 2,
-}
-
-/// <summary>The header fields a read hands back after the checks pass.</summary>
-internal readonly record struct EnvelopeHeader(EnvelopeFlags Flags, long CreatedAtMs, long ExpiresAtMs);
-
 /// <summary>
 /// The one home of the stored-entry format (docs/wire-format.md). All integers little-endian:
 /// magic(4) version(1) flags(1) codecLen(1) codec(n) typeFingerprint(8) schemaVersion(4) keyCheck(16)

@@ -7,7 +7,7 @@ namespace CacheSerial.Internal;
 /// One store read that concurrent readers of the same key wait on, pooled, so an uncontended read allocates nothing for
 /// it. The reader that started the store call (the leader) waits through this object as a value task source; readers
 /// that join take a reference and wait on a completion source created only when the first of them arrives. The bytes
-/// sit in one pooled buffer, counted: the store call, the leader and each joiner hold one reference, and the buffer and
+/// sit in the store's lease, counted: the store call, the leader and each joiner hold one reference, and the lease and
 /// this object go back to their pools when the last is released. Each reader decodes the bytes itself.
 /// </summary>
 /// <remarks>All state changes happen under <see cref="_lock"/>: a joiner that found a recycled object sees it is
@@ -19,23 +19,22 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
     // The leader resumes where the store call ended, as a direct wait on the store would (no extra thread-pool hop).
     private ManualResetValueTaskSourceCore<bool> _leader;
     private CancellationToken _canceledBy;
-    private ConfiguredValueTaskAwaitable<StoreCallOutcome<bool>>.ConfiguredValueTaskAwaiter _call;
+    private ConfiguredValueTaskAwaitable<CacheStoreLease>.ConfiguredValueTaskAwaiter _call;
     private CancellationTokenRegistration _cancellation;
     private TaskCompletionSource<bool>? _joiners;
-    private DefaultTypedCache? _owner;
     private SharedRead?[]? _slots;
     private int _slot;
-    private CacheKey _key;
+    private string? _storeKey;
     private TimeSpan? _slidingExpiration;
     private long _generation;
-    private PooledBufferWriter? _buffer;
+    private CacheStoreLease _lease;
     private int _references;
     private int _leaderDecided;
     private bool _pending;
 
     private SharedRead() => _onStoreEnded = OnStoreEnded;
 
-    public ReadOnlyMemory<byte> Data => _buffer!.WrittenMemory;
+    public ReadOnlyMemory<byte> Data => _lease.Data;
 
     /// <summary>Slots a read of one key may take, from its hash: reads of one key with different sliding expirations
     /// (or a few colliding keys) can each be offered at once.</summary>
@@ -43,8 +42,7 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 
     /// <summary>Offers a pending store read in the first free of the <see cref="Probes"/> slots from
     /// <paramref name="slot"/>; null when all are taken (the read is then not shared).</summary>
-    public static SharedRead? TryStart(
-        DefaultTypedCache owner, SharedRead?[] slots, int slot, CacheKey key, TimeSpan? slidingExpiration, long generation, PooledBufferWriter buffer)
+    public static SharedRead? TryStart(SharedRead?[] slots, int slot, string storeKey, TimeSpan? slidingExpiration, long generation)
     {
         var free = -1;
         for (var i = 0; i < Probes && free < 0; i++)
@@ -64,13 +62,11 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
         var shared = ReusePool<SharedRead>.TryRent() ?? new SharedRead();
         lock (shared._lock)
         {
-            shared._owner = owner;
             shared._slots = slots;
             shared._slot = free;
-            shared._key = key;
+            shared._storeKey = storeKey;
             shared._slidingExpiration = slidingExpiration;
             shared._generation = generation;
-            shared._buffer = buffer;
             shared._references = 2; // the store call's and the leader's
             shared._leaderDecided = 0;
         }
@@ -79,9 +75,8 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
         {
             lock (shared._lock)
             {
-                shared._buffer = null; // still the caller's
-                shared._owner = null;
                 shared._slots = null;
+                shared._storeKey = null;
             }
 
             ReusePool<SharedRead>.Return(shared);
@@ -115,7 +110,7 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
                 // The same table too: a pooled object found here may since serve another cache (another store) with this key.
                 if (candidate._pending && candidate._slots == slots && candidate._generation == generation
                     && candidate._slidingExpiration == slidingExpiration
-                    && string.Equals(candidate._key.StoreKey, storeKey, StringComparison.Ordinal))
+                    && string.Equals(candidate._storeKey, storeKey, StringComparison.Ordinal))
                 {
                     candidate._references++;
                     candidate._joiners ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -129,8 +124,8 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
         return null;
     }
 
-    /// <summary>Watches the store call raced under the deadline without any caller's token; returns the leader's wait.</summary>
-    public ValueTask<bool> Run(ValueTask<StoreCallOutcome<bool>> race, CancellationToken cancellationToken)
+    /// <summary>Watches the store read (made without any caller's token; the deadline bounds it); returns the leader's wait.</summary>
+    public ValueTask<bool> Run(ValueTask<CacheStoreLease> read, CancellationToken cancellationToken)
     {
         var version = _leader.Version;
         if (cancellationToken.CanBeCanceled)
@@ -139,7 +134,7 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
             _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((SharedRead)state!).OnLeaderCanceled(token), this);
         }
 
-        _call = race.ConfigureAwait(false).GetAwaiter();
+        _call = read.ConfigureAwait(false).GetAwaiter();
         if (_call.IsCompleted)
         {
             OnStoreEnded();
@@ -166,18 +161,14 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
 
     private void OnStoreEnded()
     {
-        var outcome = _call.GetResult();
+        // The tier never throws for a read made without a token: failures are logged there and read as a miss.
+        var lease = _call.GetResult();
         _call = default;
-        var found = _owner!.EndSharedRead(_key, outcome);
+        var found = lease.HasValue;
         TaskCompletionSource<bool>? joiners;
         lock (_lock)
         {
-            if (outcome.Abandoned)
-            {
-                _buffer = null; // the race returns it to the pool once the store call ends
-                found = false;
-            }
-
+            _lease = lease;
             _pending = false;
 
             // Before anyone is released: a reader arriving after the store answered starts a fresh read.
@@ -203,7 +194,7 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
     /// <summary>Releases one reference; the last returns the buffer and this object to their pools.</summary>
     public void Release()
     {
-        PooledBufferWriter? buffer;
+        CacheStoreLease lease;
         lock (_lock)
         {
             if (--_references != 0)
@@ -211,16 +202,15 @@ internal sealed class SharedRead : IValueTaskSource<bool>, IThreadPoolWorkItem
                 return;
             }
 
-            buffer = _buffer;
-            _buffer = null;
-            _owner = null;
+            lease = _lease;
+            _lease = default;
             _slots = null;
-            _key = default;
+            _storeKey = null;
             _canceledBy = default;
             _leader.Reset();
         }
 
-        buffer?.Dispose();
+        lease.Dispose();
         ReusePool<SharedRead>.Return(this);
     }
 

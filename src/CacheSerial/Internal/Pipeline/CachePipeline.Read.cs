@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+
+namespace CacheSerial.Internal;
+
+internal sealed partial class CachePipeline
+{
+    // Store reads waiting on the store, for readers of the same key to join, one slot per key hash (a power of two):
+    // a fixed array, so offering a read costs no allocation.
+    private readonly SharedRead?[] _sharedReads = new SharedRead?[64];
+
+    // Bumped when a write or remove of this process ends: a read joins only a shared read started at the current value,
+    // so it never gets bytes read before this process's own write completed.
+    private long _readGeneration;
+
+    /// <summary>A lookup: reads and decodes; store failures and rejected entries are misses.</summary>
+    public ValueTask<CacheResult<T>> GetAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
+    {
+        if (policy.SkipRead)
+        {
+            if (observed is not null)
+            {
+                observed.Outcome = "miss";
+            }
+
+            return default;
+        }
+
+        var read = ReadAsync<T>(key, codec, policy, observed, cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<CacheResult<T>>(read.Result.ToResult()) : AwaitResultAsync(read);
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        static async ValueTask<CacheResult<T>> AwaitResultAsync(ValueTask<EntryRead<T>> pending) =>
+            (await pending.ConfigureAwait(false)).ToResult();
+    }
+
+    /// <summary>A bulk lookup of distinct keys, in key order.</summary>
+    public async ValueTask<EntryRead<T>[]> GetManyAsync<T>(CacheKey[] keys, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken) =>
+        policy.SkipRead || keys.Length == 0
+            ? new EntryRead<T>[keys.Length]
+            : await ReadManyAsync<T>(keys, codec, policy, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Reads and decodes one key; completes synchronously when the store does.</summary>
+    /// <remarks>Concurrent reads of one key share one store call unless <paramref name="share"/> is false (see StoreReadAsync).
+    /// The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<EntryRead<T>> ReadAsync<T>(
+        CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken, bool share = true)
+    {
+        using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, share, cancellationToken).ConfigureAwait(false);
+        EntryRead<T> read;
+        if (bytes.Found)
+        {
+            read = _entries.Decode<T>(key, codec, policy, bytes.Data, observed);
+        }
+        else
+        {
+            read = default;
+            _entries.CountMiss(codec);
+        }
+
+        if (observed is not null)
+        {
+            observed.Outcome = ObservedOperation.OutcomeOf(read.State, read.IsNegative);
+        }
+
+        return read;
+    }
+
+    /// <summary>Reads and decodes distinct keys with one store call; a failed call, an open breaker or a timeout makes every key a miss.</summary>
+    private async ValueTask<EntryRead<T>[]> ReadManyAsync<T>(CacheKey[] keys, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    {
+        var reads = new EntryRead<T>[keys.Length];
+        var leases = await _tier.ReadManyAsync(keys, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (leases?[i] is { HasValue: true } lease)
+            {
+                using (lease)
+                {
+                    reads[i] = _entries.Decode<T>(keys[i], codec, policy, lease.Data, null);
+                }
+            }
+            else
+            {
+                _entries.CountMiss(codec);
+            }
+        }
+
+        return reads;
+    }
+
+    /// <summary>
+    /// A read while waiting for another process's value (the distributed lock): decoded like any read, not shared (it must
+    /// see what was written after it started waiting) and not counted as a lookup (the caller's own read was), so the hit
+    /// and miss counters do not grow with the length of another process's factory run.
+    /// </summary>
+    private async ValueTask<EntryRead<T>> PollAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    {
+        using var lease = await _tier.ReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        return lease.HasValue ? _entries.Decode<T>(key, codec, policy, lease.Data, null, countLookup: false) : default;
+    }
+
+    /// <summary>An entry's bytes, or none for a miss, an open breaker, a failure or a timeout.</summary>
+    /// <remarks>
+    /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the current write
+    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>, in a fixed slot
+    /// per key hash: a slot taken by another read means no sharing): it then runs without the caller's token (the deadline
+    /// bounds it), so one caller's cancellation ends only its own wait. An uncontended read allocates nothing for this.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<StoredBytes> StoreReadAsync(CacheKey key, TimeSpan? slidingExpiration, bool share, CancellationToken cancellationToken)
+    {
+        if (!share)
+        {
+            return new StoredBytes(await _tier.ReadAsync(key, slidingExpiration, cancellationToken).ConfigureAwait(false));
+        }
+
+        var generation = Volatile.Read(ref _readGeneration);
+        var slot = key.StoreKey.GetHashCode() & (_sharedReads.Length - 1);
+        var done = SharedRead.TryJoin(_sharedReads, slot, key.StoreKey, slidingExpiration, generation, out var joined);
+        if (done is not null)
+        {
+            bool joinedFound;
+            try
+            {
+                joinedFound = await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                joined!.Release();
+                throw;
+            }
+
+            return joined!.Take(joinedFound);
+        }
+
+        // Made without the caller's token, so that readers joining it are not cancelled with the one that started it.
+        var read = _tier.ReadAsync(key, slidingExpiration, CancellationToken.None);
+        if (read.IsCompletedSuccessfully)
+        {
+            return new StoredBytes(read.Result);
+        }
+
+        var shared = SharedRead.TryStart(_sharedReads, slot, key.StoreKey, slidingExpiration, generation);
+        if (shared is null)
+        {
+            // Every slot of this hash is taken: not shared, but the caller's cancellation still ends its wait.
+            return new StoredBytes(await WaitUnsharedAsync(read, cancellationToken).ConfigureAwait(false));
+        }
+
+        var leaderWait = shared.Run(read, cancellationToken);
+        bool found;
+        try
+        {
+            found = await leaderWait.ConfigureAwait(false);
+        }
+        catch
+        {
+            shared.Release();
+            throw;
+        }
+
+        return shared.Take(found);
+    }
+
+    private static async ValueTask<CacheStoreLease> WaitUnsharedAsync(ValueTask<CacheStoreLease> read, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await read.ConfigureAwait(false);
+        }
+
+        var task = read.AsTask();
+        try
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = task.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+}
