@@ -144,7 +144,7 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     {
         var batch = BuildBatch(keys);
         ArgumentNullException.ThrowIfNull(batchFactory);
-        var job = new BatchJob<TState, T>(state, batchFactory, _policies.Resolve(options), _codecs.For<T>());
+        var job = new BatchFactoryJob<TState, T>(Name, state, batchFactory, _policies.Resolve(options), _codecs.For<T>());
         return Run(CacheOperation.GetOrCreateMany, job.Codec, batch.Positions.Length, (batch.Unique, job),
             static (p, s, observed, ct) => p.GetOrCreateManyAsync(s.Unique, s.job, observed, ct), cancellationToken);
     }

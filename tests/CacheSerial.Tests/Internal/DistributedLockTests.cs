@@ -451,6 +451,71 @@ public sealed class DistributedLockTests
         Assert.Equal(typeof(ChaosException).FullName, error.Tags["error.type"]);
     }
 
+    [Fact]
+    public async Task GetOrCreateManyAsync_AnotherProcessHoldsOneKeysLock_WaitsForItsValueAndAsksTheFactoryForTheOthersOnly()
+    {
+        using var c = new Cluster(nodes: 2);
+        var holderFactory = new TestFactory("from-holder", gated: true);
+        var holder = c.Nodes[1].Cache.GetOrCreateAsync("b", holderFactory.RunAsync, Options, Ct).AsTask();
+        await WhenLockCallsAsync(c, 1); // node 1 holds the lock of "b" and runs its factory
+        var asked = new List<string>();
+
+        var batch = c.Nodes[0].Cache.GetOrCreateManyAsync<string>(["a", "b"], (missing, _) =>
+        {
+            lock (asked)
+            {
+                asked.AddRange(missing);
+            }
+
+            return new ValueTask<IReadOnlyDictionary<string, string>>(missing.ToDictionary(k => k, k => "from-batch-" + k));
+        }, Options, Ct).AsTask();
+        await WhenLockCallsAsync(c, 3); // the batch tried both keys' locks
+        holderFactory.Open();
+        await c.RunUntilAsync(Task.WhenAll(holder, batch));
+        await WhenReleasedCountAsync(c, 2);
+
+        var values = await batch;
+        Assert.Equal("from-batch-a", values["a"]);
+        Assert.Equal("from-holder", values["b"]); // waited for the holder's value instead of running the factory for it
+        Assert.Equal(["a"], asked);
+        Assert.Single(c.Nodes[0].LogRecords(5002)); // value found while waiting, for "b"
+        Assert.False(c.Store.IsLocked(c.Nodes[0].StoreKey("a")));
+        Assert.False(c.Store.IsLocked(c.Nodes[0].StoreKey("b")));
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_SameKeysOnThreeProcesses_EachKeyProducedOnceInTotal()
+    {
+        using var c = new Cluster(nodes: 3);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var produced = new List<string>();
+        string[] keys = ["a", "b", "c"];
+
+        var callers = c.Nodes.Select(node => node.Cache.GetOrCreateManyAsync<string>(keys, async (missing, ct) =>
+        {
+            lock (produced)
+            {
+                produced.AddRange(missing);
+            }
+
+            await gate.Task.WaitAsync(ct);
+            return missing.ToDictionary(k => k, k => "v-" + k);
+        }, Options, Ct).AsTask()).ToArray();
+        await WhenLockCallsAsync(c, 9); // every process tried every key's lock once
+        gate.SetResult();
+        await c.RunUntilAsync(Task.WhenAll(callers));
+
+        foreach (var values in await Task.WhenAll(callers))
+        {
+            Assert.Equal(keys.Select(k => "v-" + k), keys.Select(k => values[k]));
+        }
+
+        Assert.Equal(keys, produced.Order()); // across the three processes, each key went to one factory call
+    }
+
+    private static Task WhenReleasedCountAsync(Cluster c, int count) =>
+        c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockRelease) >= count).WaitAsync(c.Guard);
+
     private static Task WhenLockCallsAsync(Cluster c, int count) =>
         c.Store.WhenCallsAsync(calls => calls.Count(x => x.Kind == StoreCallKind.LockAcquire) >= count).WaitAsync(c.Guard);
 

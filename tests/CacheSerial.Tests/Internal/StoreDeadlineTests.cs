@@ -115,8 +115,11 @@ public sealed class StoreDeadlineTests
         var options = new CacheEntryOptions { Expiration = TimeSpan.FromHours(1), FactoryHardTimeout = TimeSpan.FromSeconds(1) };
 
         var call = h.Cache.GetOrCreateAsync("k", _ => new ValueTask<int>(5), options, Ct).AsTask();
+
+        // The factory has returned once its write waits at the gate; only then does the clock pass the hard timeout (a
+        // clock advanced before the factory's thread ran would time out the factory itself, another test's case).
+        await AssertEventuallyAsync(() => Task.FromResult(chaos.Writes == 1));
         await AdvanceUntilCompletedAsync(time, call);
-        await AssertEventuallyAsync(() => Task.FromResult(chaos.Writes == 1)); // the write waits at the gate, not before it
         chaos.OpenGate();
 
         Assert.Equal(5, await call);

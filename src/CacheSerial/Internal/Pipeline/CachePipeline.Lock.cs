@@ -2,9 +2,11 @@ namespace CacheSerial.Internal;
 
 /// <summary>
 /// Stampede control across processes, for stores with an <see cref="ICacheStoreLock"/>. Each process already runs one
-/// flight per key; before its factory run, the flight's leader takes the store's lock for the key. A leader that finds
-/// the lock held waits, re-reading the store, for another process's value, and runs the factory itself when the lock
-/// comes free (after one more read) or <see cref="ICacheStoreLock.WaitTimeout"/> passes. Every lock call goes through the
+/// flight per key; before its factory call, a run tries once to take the store's lock of each of its keys. Keys it took
+/// (or whose lock is unavailable) are produced at once; keys another process holds are waited for afterwards, re-reading
+/// the store for that process's value, and produced by a second factory call when their lock comes free (after one more
+/// read) or <see cref="ICacheStoreLock.WaitTimeout"/> passes. Producing what it holds before waiting is what keeps two
+/// batches that took each other's keys from waiting on each other. Every lock call goes through the
 /// distributed tier (deadline, circuit breaker); one that fails, times out or is skipped lets the factory run without the lock.
 /// </summary>
 internal sealed partial class CachePipeline
@@ -21,14 +23,12 @@ internal sealed partial class CachePipeline
     private bool UsesLock(EntryPolicy policy) => _tier.Lock is not null && !policy.SkipRead && !policy.SkipWrite;
 
     /// <summary>
-    /// Takes the lock or waits for it, before a flight's factory run. <paramref name="previous"/> is what the leader
-    /// read: a miss, a stale value, or (for an eager refresh) the fresh value, which a refresh that finds the lock held
-    /// keeps instead of waiting. Throws only when <paramref name="cancellationToken"/> (the flight's) is cancelled while waiting.
+    /// Tries once to take the lock before a run's factory call. <paramref name="previous"/> is what the leader read: a
+    /// miss, a stale value, or (for an eager refresh) the fresh value, which a refresh that finds the lock held keeps
+    /// instead of waiting. Not cancellable (the deadline bounds it).
     /// </summary>
-    private async ValueTask<LockEntry<T>> EnterLockAsync<T>(
-        FlightKey flightKey, CacheKey key, CodecInfo codec, EntryPolicy policy, EntryRead<T> previous, CancellationToken cancellationToken)
+    private async ValueTask<LockEntry<T>> TryEnterLockAsync<T>(FlightKey flightKey, CacheKey key, CodecInfo codec, EntryPolicy policy, EntryRead<T> previous)
     {
-        var storeLock = _tier.Lock!;
         var (answered, token) = await _tier.AcquireLockAsync(key).ConfigureAwait(false);
         if (!answered)
         {
@@ -59,6 +59,17 @@ internal sealed partial class CachePipeline
             return LockEntry<T>.Complete(previous.Value);
         }
 
+        return LockEntry<T>.HeldElsewhere;
+    }
+
+    /// <summary>
+    /// Waits for a lock another process holds, re-reading the store for its value, and takes the lock when it comes
+    /// free (after one more read) or runs without it once <see cref="ICacheStoreLock.WaitTimeout"/> passes. Throws only
+    /// when <paramref name="cancellationToken"/> (the run's) is cancelled while waiting.
+    /// </summary>
+    private async ValueTask<LockEntry<T>> WaitForLockAsync<T>(FlightKey flightKey, CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
+    {
+        var storeLock = _tier.Lock!;
         var started = _time.GetTimestamp();
         var pause = LockPollFirst;
         while (true)
@@ -80,7 +91,7 @@ internal sealed partial class CachePipeline
                 return ValueFromOtherProcess(flightKey, key, read.Value);
             }
 
-            (answered, token) = await _tier.AcquireLockAsync(key).ConfigureAwait(false);
+            var (answered, token) = await _tier.AcquireLockAsync(key).ConfigureAwait(false);
             if (!answered)
             {
                 _metrics.LockOutcome(_name, CacheTags.LockUnavailable);
