@@ -1,15 +1,5 @@
 namespace CacheSerial.Internal;
 
-/// <summary>How a read ended.</summary>
-internal enum ReadState : byte
-{
-    Miss = 0,
-    Fresh,
-
-    /// <summary>Past its logical expiry, kept by fail-safe: served only as a fallback.</summary>
-    Stale,
-}
-
 /// <summary>A read's outcome: the entry, its freshness under the caller's policy, and whether an eager refresh is due.</summary>
 internal readonly struct EntryRead<T>
 {

@@ -3,15 +3,6 @@ using Microsoft.Extensions.Options;
 
 namespace CacheSerial.Internal;
 
-/// <summary>The types one named cache checks at start (filled by <c>ValidateTypes</c>/<c>ValidateType</c>).</summary>
-internal sealed class TypeCheckOptions
-{
-    public List<TypeCheck> Checks { get; } = [];
-}
-
-/// <summary>One type to check, and how (with a created sample or the caller's).</summary>
-internal sealed record TypeCheck(Type Type, Func<ICacheCodec, List<string>> Run);
-
 /// <summary>Runs each cache's type checks with the codec that cache would use for the type, at host start.</summary>
 internal sealed class TypeCheckValidator(IOptionsMonitor<CodecOptions> codecs) : IValidateOptions<TypeCheckOptions>
 {

@@ -15,7 +15,13 @@ internal sealed partial class CachePipeline
         var results = new Dictionary<string, T>(unique.Length, StringComparer.Ordinal);
         if (unique.Length > 0)
         {
-            var generation = policy.SkipRead ? -1 : Volatile.Read(ref _writeGeneration);
+            // Each key's run generation before the read, for the run to know which keys another run stored meanwhile.
+            var generations = new long[unique.Length];
+            for (var i = 0; i < generations.Length; i++)
+            {
+                generations[i] = policy.SkipRead ? -1 : _produced.Read(unique[i]);
+            }
+
             var reads = policy.SkipRead
                 ? new EntryRead<T>[unique.Length]
                 : await ReadManyAsync<T>(unique, codec, policy, cancellationToken).ConfigureAwait(false);
@@ -45,7 +51,7 @@ internal sealed partial class CachePipeline
                     continue;
                 }
 
-                var member = new FactoryMember<T>(key, flightKey, JoinOrAdd<T>(flightKey, out var started), read);
+                var member = new FactoryMember<T>(key, flightKey, JoinOrAdd<T>(flightKey, out var started), read, generations[i]);
                 if (started)
                 {
                     (owned ??= []).Add(member);
@@ -61,7 +67,7 @@ internal sealed partial class CachePipeline
 
             if (owned is not null)
             {
-                Launch(owned, job, generation, observed);
+                Launch(owned, job, observed);
             }
 
             if (waits is not null)

@@ -8,23 +8,23 @@ namespace CacheSerial.Internal;
 /// </summary>
 internal sealed partial class CachePipeline
 {
-    // Bumped after each run's store write lands (or another process's value is found). A caller whose miss was read
-    // before a bump re-reads once when it becomes the leader, so a run finishing between its read and its join does not
-    // cause a second factory run.
-    private long _writeGeneration;
+    // Bumped per key after a run's store write of it lands (or another process's value of it is found). A caller whose
+    // miss was read before a bump of its key re-reads once when it becomes the leader, so a run finishing between its
+    // read and its join does not cause a second factory run; writes of other keys cost it nothing.
+    private readonly KeyGenerations _produced = new();
 
     /// <summary>Starts the run of flights this caller added; the callers wait on the flights, never on the run.</summary>
-    private void Launch<T>(List<FactoryMember<T>> members, FactoryJob<T> job, long generation, ObservedOperation? leader)
+    private void Launch<T>(List<FactoryMember<T>> members, FactoryJob<T> job, ObservedOperation? leader)
     {
         if (job.Policy.FactorySoftTimeout is null && job.Policy.FactoryHardTimeout is null)
         {
             // The leader runs the factory inline: no thread hop on the common path.
-            _ = RunAsync(members, job, generation, leader);
+            _ = RunAsync(members, job, leader);
             return;
         }
 
         // With a timeout, a factory that blocks its thread before its first await must not hold the caller past it.
-        _ = Task.Run(() => RunAsync(members, job, generation, leader));
+        _ = Task.Run(() => RunAsync(members, job, leader));
     }
 
     /// <summary>Fresh hits past the eager-refresh threshold: one background run for the keys not already running.</summary>
@@ -52,7 +52,7 @@ internal sealed partial class CachePipeline
 
         if (owned is not null)
         {
-            _ = Task.Run(() => RunAsync(owned, job, generation: -1, leader: null));
+            _ = Task.Run(() => RunAsync(owned, job, leader: null));
         }
     }
 
@@ -61,7 +61,7 @@ internal sealed partial class CachePipeline
     /// before the flights complete, so a caller's next read sees them; keys whose callers all left are not written (a
     /// newer run may have stored a fresher value); a key a batch factory left out completes as omitted.
     /// </summary>
-    private async Task RunAsync<T>(List<FactoryMember<T>> members, FactoryJob<T> job, long generation, ObservedOperation? leader)
+    private async Task RunAsync<T>(List<FactoryMember<T>> members, FactoryJob<T> job, ObservedOperation? leader)
     {
         var (policy, codec) = (job.Policy, job.Codec);
 
@@ -82,11 +82,7 @@ internal sealed partial class CachePipeline
         var locks = new List<(CacheKey Key, string Token)>();
         try
         {
-            var running = members;
-            if (generation >= 0 && generation != Volatile.Read(ref _writeGeneration))
-            {
-                running = await RereadAsync(running, codec, policy, token).ConfigureAwait(false);
-            }
+            var running = await RereadAsync(members, codec, policy, token).ConfigureAwait(false);
 
             if (running.Count == 0)
             {
@@ -222,10 +218,10 @@ internal sealed partial class CachePipeline
             var write = encoded.Count == 1
                 ? _tier.WriteAsync(encoded.Keys[0], encoded.Buffers[0], encoded.Options[0], CancellationToken.None)
                 : _tier.WriteManyAsync(encoded, CancellationToken.None);
-            await WrittenAsync(write).ConfigureAwait(false);
-            Interlocked.Increment(ref _writeGeneration);
+            await WrittenAsync(write, new StoreTarget(encoded.Keys)).ConfigureAwait(false);
             foreach (var (member, _, _) in done)
             {
+                _produced.Bump(member.Key);
                 _throttles.Clear(member.FlightKey);
             }
         }
@@ -245,19 +241,38 @@ internal sealed partial class CachePipeline
         }
     }
 
-    /// <summary>Reads the members' keys again; those now fresh complete with that value and leave the run.</summary>
+    /// <summary>
+    /// Reads again the members' keys that another run stored since the callers read them; those now fresh complete with
+    /// that value and leave the run. Returns the members to produce (all of them, without a store call, when no key was
+    /// stored meanwhile).
+    /// </summary>
     private async ValueTask<List<FactoryMember<T>>> RereadAsync<T>(List<FactoryMember<T>> members, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
-        // Not shared: a read already in flight may predate the value this re-read looks for.
-        var again = members.Count == 1
-            ? [await ReadAsync<T>(members[0].Key, codec, policy, null, cancellationToken, share: false).ConfigureAwait(false)]
-            : await ReadManyAsync<T>([.. members.Select(m => m.Key)], codec, policy, cancellationToken).ConfigureAwait(false);
-        var running = new List<FactoryMember<T>>(members.Count);
+        List<int>? stale = null;
         for (var i = 0; i < members.Count; i++)
         {
-            if (again[i].State == ReadState.Fresh)
+            var member = members[i];
+            if (member.Generation >= 0 && member.Generation != _produced.Read(member.Key))
             {
-                members[i].Flight.SetResult(again[i].Value);
+                (stale ??= []).Add(i);
+            }
+        }
+
+        if (stale is null)
+        {
+            return members;
+        }
+
+        // Not shared: a read already in flight may predate the value this re-read looks for.
+        var again = stale.Count == 1
+            ? [await ReadAsync<T>(members[stale[0]].Key, codec, policy, null, cancellationToken, share: false).ConfigureAwait(false)]
+            : await ReadManyAsync<T>([.. stale.Select(i => members[i].Key)], codec, policy, cancellationToken).ConfigureAwait(false);
+        var running = new List<FactoryMember<T>>(members.Count);
+        for (int i = 0, next = 0; i < members.Count; i++)
+        {
+            if (next < stale.Count && stale[next] == i && again[next++].State == ReadState.Fresh)
+            {
+                members[i].Flight.SetResult(again[next - 1].Value);
             }
             else
             {

@@ -21,7 +21,7 @@ internal sealed partial class CachePipeline
             return JoinOrStartAsync(key, state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
         }
 
-        var generation = Volatile.Read(ref _writeGeneration);
+        var generation = _produced.Read(key);
         var read = ReadAsync<T>(key, codec, policy, observed, cancellationToken);
         return read.IsCompletedSuccessfully
             ? OnRead(read.Result, key, state, factory, policy, codec, generation, observed, cancellationToken)
@@ -91,10 +91,10 @@ internal sealed partial class CachePipeline
         }
 
         var flight = JoinOrAdd<T>(flightKey, out var started);
-        var member = new FactoryMember<T>(key, flightKey, flight, previous);
+        var member = new FactoryMember<T>(key, flightKey, flight, previous, generation);
         if (started)
         {
-            Launch([member], new SingleFactoryJob<TState, T>(state, factory, policy, codec), generation, observed);
+            Launch([member], new SingleFactoryJob<TState, T>(state, factory, policy, codec), observed);
         }
 
         var softTimeout = previous.State == ReadState.Stale ? policy.FactorySoftTimeout : null;

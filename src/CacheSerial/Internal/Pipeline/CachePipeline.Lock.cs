@@ -142,7 +142,7 @@ internal sealed partial class CachePipeline
     private LockEntry<T> ValueFromOtherProcess<T>(FlightKey flightKey, CacheKey key, T value)
     {
         // As after a write of this process: a caller whose miss was read before this value landed re-reads once.
-        Interlocked.Increment(ref _writeGeneration);
+        _produced.Bump(key);
         _throttles.Clear(flightKey);
         Log.LockWaitValueFound(_logger, _name, key.Key);
         _metrics.LockOutcome(_name, CacheTags.LockValueFromOther);

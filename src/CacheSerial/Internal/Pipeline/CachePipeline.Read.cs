@@ -8,9 +8,9 @@ internal sealed partial class CachePipeline
     // a fixed array, so offering a read costs no allocation.
     private readonly SharedRead?[] _sharedReads = new SharedRead?[64];
 
-    // Bumped when a write or remove of this process ends: a read joins only a shared read started at the current value,
-    // so it never gets bytes read before this process's own write completed.
-    private long _readGeneration;
+    // Bumped per key when a write or remove of this process ends: a read joins only a shared read of its key started at
+    // the current value, so it never gets bytes read before this process's own write of that key completed.
+    private readonly KeyGenerations _written = new();
 
     /// <summary>A lookup: reads and decodes; store failures and rejected entries are misses.</summary>
     public ValueTask<CacheResult<T>> GetAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
@@ -102,8 +102,8 @@ internal sealed partial class CachePipeline
 
     /// <summary>An entry's bytes, or none for a miss, an open breaker, a failure or a timeout.</summary>
     /// <remarks>
-    /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the current write
-    /// generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>, in a fixed slot
+    /// With <paramref name="share"/>, a read joins one of the same key already waiting on the store at the key's current
+    /// write generation, and one waiting on the store is offered to later readers (<see cref="SharedRead"/>, in a fixed slot
     /// per key hash: a slot taken by another read means no sharing): it then runs without the caller's token (the deadline
     /// bounds it), so one caller's cancellation ends only its own wait. An uncontended read allocates nothing for this.
     /// </remarks>
@@ -115,8 +115,9 @@ internal sealed partial class CachePipeline
             return new StoredBytes(await _tier.ReadAsync(key, slidingExpiration, cancellationToken).ConfigureAwait(false));
         }
 
-        var generation = Volatile.Read(ref _readGeneration);
-        var slot = key.StoreKey.GetHashCode() & (_sharedReads.Length - 1);
+        var hash = key.StoreKey.GetHashCode();
+        var generation = _written.ReadStripe(KeyGenerations.StripeOf(hash));
+        var slot = hash & (_sharedReads.Length - 1);
         var done = SharedRead.TryJoin(_sharedReads, slot, key.StoreKey, slidingExpiration, generation, out var joined);
         if (done is not null)
         {

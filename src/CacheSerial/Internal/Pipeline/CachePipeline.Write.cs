@@ -12,7 +12,7 @@ internal sealed partial class CachePipeline
         }
 
         var encoded = _entries.Encode(key, value, codec, policy, observed, out var storeOptions);
-        return encoded is null ? default : WrittenAsync(_tier.WriteAsync(key, encoded, storeOptions, cancellationToken));
+        return encoded is null ? default : WrittenAsync(_tier.WriteAsync(key, encoded, storeOptions, cancellationToken), new StoreTarget(key));
     }
 
     /// <summary>Encodes every entry first (a value the codec cannot write means nothing is written), then one store call.</summary>
@@ -37,27 +37,27 @@ internal sealed partial class CachePipeline
             throw;
         }
 
-        return WrittenAsync(_tier.WriteManyAsync(encoded, cancellationToken));
+        return WrittenAsync(_tier.WriteManyAsync(encoded, cancellationToken), new StoreTarget(keys));
     }
 
     public ValueTask<bool> RemoveAsync(CacheKey key, CancellationToken cancellationToken) =>
-        WrittenAsync(_tier.RemoveAsync(key, cancellationToken));
+        WrittenAsync(_tier.RemoveAsync(key, cancellationToken), new StoreTarget(key));
 
     public ValueTask<bool> RefreshAsync(CacheKey key, CancellationToken cancellationToken) =>
         _tier.RefreshAsync(key, cancellationToken);
 
-    /// <summary>A write or remove of this process ended: reads started before it may not be joined any more.</summary>
-    private ValueTask<bool> WrittenAsync(ValueTask<bool> call)
+    /// <summary>A write or remove of this process ended: reads of its keys started before it may not be joined any more.</summary>
+    private ValueTask<bool> WrittenAsync(ValueTask<bool> call, StoreTarget keys)
     {
         if (call.IsCompleted)
         {
-            Interlocked.Increment(ref _readGeneration);
+            Bump(_written, keys);
             return new ValueTask<bool>(call.GetAwaiter().GetResult());
         }
 
-        return AwaitAsync(call);
+        return AwaitAsync(call, keys);
 
-        async ValueTask<bool> AwaitAsync(ValueTask<bool> pending)
+        async ValueTask<bool> AwaitAsync(ValueTask<bool> pending, StoreTarget keys)
         {
             try
             {
@@ -65,8 +65,16 @@ internal sealed partial class CachePipeline
             }
             finally
             {
-                Interlocked.Increment(ref _readGeneration);
+                Bump(_written, keys);
             }
+        }
+    }
+
+    private static void Bump(KeyGenerations generations, StoreTarget keys)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            generations.Bump(keys[i]);
         }
     }
 }

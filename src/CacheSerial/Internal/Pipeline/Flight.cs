@@ -1,8 +1,5 @@
 namespace CacheSerial.Internal;
 
-/// <summary>Identifies one get-or-create flight: the stored key and the value type.</summary>
-internal readonly record struct FlightKey(string StoreKey, Type ValueType);
-
 /// <summary>Untyped base so one dictionary can hold flights of every value type.</summary>
 internal abstract class Flight
 {

@@ -17,6 +17,8 @@ internal readonly struct StoreTarget
 
     public int Count => _keys?.Count ?? 1;
 
+    public CacheKey this[int index] => _keys is null ? _key : _keys[index];
+
     /// <summary>The caller's key, or the first few of a bulk call's keys; built only when Debug is on.</summary>
     public string Describe(ILogger logger)
     {

@@ -1,28 +1,6 @@
 namespace CacheSerial.Internal;
 
 /// <summary>
-/// Completes a flight owned by a batch run whose factory returned no value for the flight's key. Never reaches a
-/// caller: a single-key caller waiting on the flight runs its own factory, a batch caller leaves the key out.
-/// </summary>
-internal sealed class FlightOmittedException : Exception
-{
-    public FlightOmittedException()
-        : base("The batch factory returned no value for this key.")
-    {
-    }
-
-    public FlightOmittedException(string message)
-        : base(message)
-    {
-    }
-
-    public FlightOmittedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
-/// <summary>
 /// The batch factory's token: cancelled when every flight the batch owns was abandoned by its callers (each flight
 /// cancels its own token then), so the factory keeps running while any caller of any of its keys still waits.
 /// </summary>

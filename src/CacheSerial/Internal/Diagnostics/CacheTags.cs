@@ -1,0 +1,53 @@
+namespace CacheSerial.Internal;
+
+/// <summary>Tag names and values shared by the metrics and the activities.</summary>
+internal static class CacheTags
+{
+    public const string CacheName = "cache.name";
+    public const string Codec = "cacheserial.codec";
+    public const string Operation = "cacheserial.operation";
+    public const string Outcome = "cacheserial.outcome";
+    public const string Reason = "cacheserial.reason";
+    public const string State = "cacheserial.breaker.state";
+    public const string Direction = "cacheserial.direction";
+    public const string PayloadSize = "cacheserial.payload.size";
+    public const string FactoryRan = "cacheserial.factory.ran";
+    public const string BatchSize = "cacheserial.batch.size";
+    public const string ErrorType = "error.type";
+
+    // Reasons a write is skipped.
+    public const string TooLarge = "too_large";
+    public const string Expired = "expired";
+    public const string BreakerOpen = "breaker_open";
+
+    // Outcomes of cacheserial.lock.outcomes.
+    public const string LockAcquired = "acquired";
+    public const string LockAcquiredAfterWait = "acquired_after_wait";
+    public const string LockValueFromOther = "value_from_other";
+    public const string LockWaitTimeout = "wait_timeout";
+    public const string LockUnavailable = "unavailable";
+    public const string LockRefreshSkipped = "refresh_skipped";
+
+    // Directions of the codec and payload instruments.
+    public const string Read = "read";
+    public const string Write = "write";
+
+    private static readonly string[] RejectReasons =
+    [
+        "unknown", "not_an_envelope", "unsupported_version", "checksum_mismatch", "length_mismatch", "unknown_flags",
+        "codec_mismatch", "type_mismatch", "schema_mismatch", "key_mismatch", "payload_too_large", "codec_error",
+    ];
+
+    public static string Of(StoreOperation operation) => operation switch
+    {
+        StoreOperation.Read => "read",
+        StoreOperation.Write => "write",
+        StoreOperation.Remove => "remove",
+        StoreOperation.LockAcquire => "lock_acquire",
+        StoreOperation.LockRelease => "lock_release",
+        _ => "refresh",
+    };
+
+    public static string Of(CacheEntryRejectReason reason) =>
+        (uint)reason < (uint)RejectReasons.Length ? RejectReasons[(int)reason] : RejectReasons[0];
+}
