@@ -1,4 +1,5 @@
 using System.Buffers;
+using CacheSerial.MessagePack.Internal;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
@@ -9,6 +10,8 @@ namespace CacheSerial.MessagePack;
 /// A compact binary codec over MessagePack-CSharp. Contractless by default (plain classes and records need no attributes;
 /// <c>[MessagePackObject]</c> types use their attributes). <see cref="MessagePackSecurity.UntrustedData"/> is always
 /// applied, whatever options are passed, and typeless resolvers are refused: a cache entry must never name a type to load.
+/// Writing refuses object graphs deeper than the depth reading accepts (<see cref="MessagePackSecurity.MaximumObjectGraphDepth"/>,
+/// 500 levels) and cyclic graphs, with an exception instead of a stack overflow.
 /// </summary>
 public sealed class MessagePackCodec : ICacheCodec
 {
@@ -28,6 +31,13 @@ public sealed class MessagePackCodec : ICacheCodec
         }
 
         chosen = chosen.WithSecurity(MessagePackSecurity.UntrustedData);
+        if (chosen.Resolver is not DepthLimitingResolver)
+        {
+            // Bounds the depth when writing, as UntrustedData bounds it when reading (an options object taken from
+            // another codec is already wrapped: wrapping it twice would count every level twice).
+            chosen = chosen.WithResolver(new DepthLimitingResolver(chosen.Resolver));
+        }
+
         if (useLz4)
         {
             chosen = chosen.WithCompression(MessagePackCompression.Lz4BlockArray);
@@ -42,7 +52,10 @@ public sealed class MessagePackCodec : ICacheCodec
     /// <summary>The codec name stored in entries: <c>msgpack</c>.</summary>
     public string Name => "msgpack";
 
-    /// <summary>The serializer options in use (always with untrusted-data security).</summary>
+    /// <summary>
+    /// The serializer options in use: always with untrusted-data security, and with the given resolver wrapped so that
+    /// writing is bounded by the same depth as reading.
+    /// </summary>
     public MessagePackSerializerOptions Options { get; }
 
     /// <inheritdoc />

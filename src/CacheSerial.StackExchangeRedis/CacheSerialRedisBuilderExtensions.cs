@@ -1,6 +1,8 @@
 using CacheSerial;
 using CacheSerial.StackExchangeRedis;
 using CacheSerial.StackExchangeRedis.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -70,7 +72,7 @@ public static class CacheSerialRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(connection);
         var options = BuildOptions(configure);
-        return Register(builder, options, _ => new RedisConnection(connection, options.Database));
+        return Register(builder, options, (_, name, logger) => new RedisConnection(connection, options.Database, name, logger));
     }
 
     /// <summary>
@@ -87,9 +89,11 @@ public static class CacheSerialRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(connectionFactory);
         var options = BuildOptions(configure);
-        return Register(builder, options, services => new RedisConnection(
+        return Register(builder, options, (services, name, logger) => new RedisConnection(
             connectionFactory(services) ?? throw new InvalidOperationException("The connection factory given to UseStackExchangeRedis returned null."),
-            options.Database));
+            options.Database,
+            name,
+            logger));
     }
 
     private static ICacheSerialBuilder UseOwned(ICacheSerialBuilder builder, ConfigurationOptions configuration, string paramName, Action<RedisCacheStoreOptions>? configure)
@@ -101,7 +105,7 @@ public static class CacheSerialRedisBuilderExtensions
 
         var options = BuildOptions(configure);
         configuration.AbortOnConnectFail = false;
-        return Register(builder, options, _ => new RedisConnection(configuration, options.Database));
+        return Register(builder, options, (_, name, logger) => new RedisConnection(configuration, options.Database, name, logger));
     }
 
     private static RedisCacheStoreOptions BuildOptions(Action<RedisCacheStoreOptions>? configure)
@@ -116,10 +120,14 @@ public static class CacheSerialRedisBuilderExtensions
     /// The store is a keyed singleton of its own (one per call), so the service provider creates it once and disposes it
     /// with itself; the cache resolves it through <c>UseStore</c>.
     /// </summary>
-    private static ICacheSerialBuilder Register(ICacheSerialBuilder builder, RedisCacheStoreOptions options, Func<IServiceProvider, RedisConnection> connect)
+    private static ICacheSerialBuilder Register(
+        ICacheSerialBuilder builder, RedisCacheStoreOptions options, Func<IServiceProvider, string, ILogger, RedisConnection> connect)
     {
         var serviceKey = new object();
-        builder.Services.AddKeyedSingleton(serviceKey, (services, _) => new RedisCacheStore(connect(services), options));
+        var cacheName = builder.Name;
+        builder.Services.AddKeyedSingleton(serviceKey, (services, _) => new RedisCacheStore(
+            connect(services, cacheName, services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance),
+            options));
         return builder.UseStore(services => services.GetRequiredKeyedService<RedisCacheStore>(serviceKey));
     }
 }

@@ -60,9 +60,15 @@ public readonly struct CacheResult<T> : IEquatable<CacheResult<T>>
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(HasValue, IsStale, IsNegative, Value);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// <c>Miss</c>, or <c>Hit(value)</c> with <c>, stale</c> and <c>, negative</c> as they apply; a cached <see langword="null"/>
+    /// shows as <c>null</c> and an empty text as <c>""</c>, so neither reads as a missing value.
+    /// </summary>
+    /// <returns>The description.</returns>
     public override string ToString() =>
-        HasValue ? $"Hit({Value}{(IsStale ? ", stale" : string.Empty)}{(IsNegative ? ", negative" : string.Empty)})" : "Miss";
+        HasValue ? $"Hit({Describe(Value)}{(IsStale ? ", stale" : string.Empty)}{(IsNegative ? ", negative" : string.Empty)})" : "Miss";
+
+    private static string Describe(T? value) => value is null ? "null" : value.ToString() is { Length: > 0 } text ? text : "\"\"";
 
     /// <summary>Compares two results.</summary>
     /// <param name="left">The first result.</param>

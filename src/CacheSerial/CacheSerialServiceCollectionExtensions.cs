@@ -17,10 +17,15 @@ public static class CacheSerialServiceCollectionExtensions
 
     /// <summary>
     /// Registers the default <see cref="ITypedCache"/> as a singleton over the registered <see cref="IDistributedCache"/>.
-    /// Options are validated when the host starts.
+    /// Options, the presence of a store and the uniqueness of the registration are validated when the host starts.
     /// </summary>
+    /// <remarks>
+    /// Call it once: a second call fails at start (two configurations would otherwise merge into one cache). For a second
+    /// cache use <see cref="AddKeyedCacheSerial"/>; to add configuration elsewhere, use
+    /// <c>services.Configure&lt;CacheSerialOptions&gt;(o =&gt; ...)</c>.
+    /// </remarks>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Configures the options; may be called again to add configuration.</param>
+    /// <param name="configure">Configures the options.</param>
     /// <returns>A builder to choose codecs.</returns>
     public static ICacheSerialBuilder AddCacheSerial(this IServiceCollection services, Action<CacheSerialOptions>? configure = null)
     {
@@ -38,7 +43,7 @@ public static class CacheSerialServiceCollectionExtensions
     /// <summary>
     /// Registers a keyed <see cref="ITypedCache"/> with its own options and codecs, resolved with
     /// <c>[FromKeyedServices(name)]</c>. It uses the <see cref="IDistributedCache"/> registered under the same key if
-    /// there is one, else the default one.
+    /// there is one, else the default one. Call it once per name: a second call for the same name fails at start.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The service key and options name.</param>
@@ -68,6 +73,8 @@ public static class CacheSerialServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => CacheMetrics.Create(sp.GetService<IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheSerialOptions>, CacheSerialOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheSerialOptions>, CacheRegistrationValidator>());
+        services.AddSingleton(new CacheRegistration(optionsName)); // one per call: a second call for a name fails at start
         var options = services.AddOptions<CacheSerialOptions>(optionsName).ValidateOnStart();
         if (configure is not null)
         {

@@ -80,6 +80,7 @@ public static class TypedCacheExtensions
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expiration, TimeSpan.Zero); // names 'expiration', the caller's parameter
         return cache.SetAsync(key, value, new CacheEntryOptions { Expiration = expiration }, cancellationToken);
     }
 
@@ -137,6 +138,7 @@ public static class TypedCacheExtensions
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expiration, TimeSpan.Zero); // names 'expiration', the caller's parameter
         return cache.SetManyAsync(entries, new CacheEntryOptions { Expiration = expiration }, cancellationToken);
     }
 }

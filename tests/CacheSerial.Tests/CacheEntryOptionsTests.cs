@@ -44,6 +44,33 @@ public sealed class CacheEntryOptionsTests
     }
 
     [Fact]
+    public async Task Calls_InvalidOptions_ParamNameIsTheCallersOptions()
+    {
+        using var h = new CacheHarness(InMemoryStores.Create());
+        var bad = new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(-1) };
+
+        var set = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await h.Cache.SetAsync("k", 1, bad, Ct));
+        var get = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await h.Cache.TryGetAsync<int>("k", bad, Ct));
+        var create = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
+            await h.Cache.GetOrCreateAsync("k", _ => ValueTask.FromResult(1), bad, Ct));
+
+        Assert.All([set, get, create], ex => Assert.Equal("options", ex.ParamName));
+    }
+
+    [Fact]
+    public async Task ExpirationOverloads_NonPositive_ParamNameIsExpiration()
+    {
+        using var h = new CacheHarness(InMemoryStores.Create());
+
+        var set = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await h.Cache.SetAsync("k", 1, TimeSpan.Zero, Ct));
+        var setMany = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
+            await h.Cache.SetManyAsync(new Dictionary<string, int> { ["k"] = 1 }, TimeSpan.FromSeconds(-1), Ct));
+
+        Assert.Equal("expiration", set.ParamName);
+        Assert.Equal("expiration", setMany.ParamName);
+    }
+
+    [Fact]
     public void Validate_Message_NamesTheMember()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Create("expiration-zero").Validate("options"));

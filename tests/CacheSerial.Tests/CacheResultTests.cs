@@ -68,7 +68,15 @@ public sealed class CacheResultTests
         Assert.True(negative.HasValue);
         Assert.True(negative.IsNegative);
         Assert.NotEqual(new CacheResult<string?>(null), negative);
-        Assert.Equal("Hit(, negative)", negative.ToString());
+        Assert.Equal("Hit(null, negative)", negative.ToString());
         Assert.Equal("Hit(1, stale, negative)", new CacheResult<int>(1, isStale: true, isNegative: true).ToString());
+    }
+
+    [Fact]
+    public void ToString_NullAndEmptyValues_AreShownNotBlank()
+    {
+        Assert.Equal("Hit(null)", new CacheResult<string?>(null).ToString());
+        Assert.Equal("Hit(\"\")", new CacheResult<string>(string.Empty).ToString());
+        Assert.Equal("Hit(\"\", stale)", new CacheResult<string>(string.Empty, isStale: true).ToString());
     }
 }

@@ -2,7 +2,9 @@
 // Reads one CacheSerial entry from Redis and prints its JSON value, after validating the whole envelope.
 //
 // Reference reader for docs/wire-format.md (envelope v1), Node 20 with no npm packages. It speaks RESP over a plain
-// socket (HGET <key> data: RedisCache keeps the envelope in the hash field "data") and checks magic, version, CRC-32,
+// socket and reads both layouts: TYPE <key>, then GET <key> for a string (the native Redis store,
+// CacheSerial.StackExchangeRedis) or HGET <key> data for a hash (RedisCache keeps the envelope in the hash field "data").
+// It checks magic, version, CRC-32,
 // flags, codec name, key check, payload length and the logical expiry, plus the type fingerprint and schema version
 // when asked. Any mismatch is an error on stderr and a non-zero exit. See samples/interop/README.md.
 //
@@ -17,7 +19,8 @@ import zlib from 'node:zlib';
 const MAGIC = Buffer.from([0x89, 0x43, 0x53, 0x45]);
 const FORMAT_VERSION = 1;
 const FLAG_NULL = 0x01;
-const KNOWN_FLAGS = FLAG_NULL;
+const FLAG_NEGATIVE = 0x02; // the factory marked the value a negative result ("not found"); the value is still printed
+const KNOWN_FLAGS = FLAG_NULL | FLAG_NEGATIVE;
 const FIXED_OVERHEAD = 59; // header without the codec name, plus the CRC-32 (docs/wire-format.md)
 const PREFIX_SEPARATOR = '\u001f';
 const HASH_SEPARATOR = '\u001e';
@@ -137,6 +140,29 @@ function respCommand(host, port, timeoutMs, ...args) {
     });
 }
 
+// The stored envelope's bytes, from either layout: a string (native store) or a hash's field "data" (RedisCache).
+// One connection per command keeps respCommand simple; a key removed between the two reads just reads as absent.
+async function fetchEnvelope(host, port, timeoutMs, redisKey) {
+    const kind = await respCommand(host, port, timeoutMs, 'TYPE', redisKey);
+    let data;
+    if (kind === 'none') {
+        data = null;
+    } else if (kind === 'string') {
+        data = await respCommand(host, port, timeoutMs, 'GET', redisKey);
+    } else if (kind === 'hash') {
+        data = await respCommand(host, port, timeoutMs, 'HGET', redisKey, 'data');
+        if (data === null) {
+            throw new ReaderError(EXIT_NOT_FOUND, `no entry: the hash ${JSON.stringify(redisKey)} has no field 'data'`);
+        }
+    } else {
+        throw rejected(`the key ${JSON.stringify(redisKey)} holds a Redis ${kind}, not a CacheSerial entry `
+            + '(a string from the native store, or a hash from RedisCache)');
+    }
+    if (data === null) throw new ReaderError(EXIT_NOT_FOUND, `no entry: the key ${JSON.stringify(redisKey)} does not exist`);
+    if (!Buffer.isBuffer(data)) throw new ReaderError(EXIT_CONNECTION, `unexpected reply to the read of a ${kind}: ${data}`);
+    return data;
+}
+
 const toUtcIso = (milliseconds) => new Date(Number(milliseconds)).toISOString();
 
 // Validates an envelope v1 in the order of docs/wire-format.md and returns its fields.
@@ -241,11 +267,7 @@ async function main(argv) {
     validateKey(values.prefix, 'prefix');
     const logical = logicalKey(values.prefix, key);
     const redisKey = values['instance-name'] + storeKey(values.prefix, key, maximumKeyLength);
-    const data = await respCommand(host, port, timeoutMs, 'HGET', redisKey, 'data');
-    if (data === null) {
-        throw new ReaderError(EXIT_NOT_FOUND, `no entry: the hash ${JSON.stringify(redisKey)} has no field 'data'`);
-    }
-    if (!Buffer.isBuffer(data)) throw new ReaderError(EXIT_CONNECTION, `unexpected reply to HGET: ${data}`);
+    const data = await fetchEnvelope(host, port, timeoutMs, redisKey);
     const entry = parseEnvelope(data, logical, values.codec, values.type, schemaVersion);
 
     let value = null;
@@ -262,6 +284,7 @@ async function main(argv) {
             logicalKey: logical,
             codec: entry.codec,
             isNull: entry.payload === null,
+            isNegative: (entry.flags & FLAG_NEGATIVE) !== 0,
             typeFingerprint: entry.typeFingerprint.toString(16).padStart(16, '0'),
             schemaVersion: entry.schemaVersion,
             createdAt: toUtcIso(entry.createdAtMs),

@@ -2,7 +2,9 @@
 """Reads one CacheSerial entry from Redis and prints its JSON value, after validating the whole envelope.
 
 Reference reader for docs/wire-format.md (envelope v1), python3 standard library only. It speaks RESP over a plain
-socket (HGET <key> data: RedisCache keeps the envelope in the hash field "data") and checks magic, version, CRC-32,
+socket and reads both layouts: TYPE <key>, then GET <key> for a string (the native Redis store,
+CacheSerial.StackExchangeRedis) or HGET <key> data for a hash (RedisCache keeps the envelope in the hash field "data").
+It checks magic, version, CRC-32,
 flags, codec name, key check, payload length and the logical expiry, plus the type fingerprint and schema version
 when asked. Any mismatch is an error on stderr and a non-zero exit. See samples/interop/README.md.
 
@@ -24,7 +26,8 @@ import zlib
 MAGIC = b"\x89CSE"
 FORMAT_VERSION = 1
 FLAG_NULL = 0x01
-KNOWN_FLAGS = FLAG_NULL
+FLAG_NEGATIVE = 0x02  # the factory marked the value a negative result ("not found"); the value is still printed
+KNOWN_FLAGS = FLAG_NULL | FLAG_NEGATIVE
 FIXED_OVERHEAD = 59  # header without the codec name, plus the CRC-32 (docs/wire-format.md)
 PREFIX_SEPARATOR = "\u001f"
 HASH_SEPARATOR = "\u001e"
@@ -79,17 +82,30 @@ def store_key(prefix, key, maximum_key_length):
     return prefix_part + "".join(head) + HASH_SEPARATOR + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def resp_command(host, port, timeout, *arguments):
-    """Sends one RESP command and returns the reply: bytes, None (nil), an int or a status string."""
-    request = b"*%d\r\n" % len(arguments)
-    for argument in arguments:
-        data = argument if isinstance(argument, bytes) else argument.encode("utf-8")
-        request += b"$%d\r\n%s\r\n" % (len(data), data)
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as connection:
-            connection.sendall(request)
-            reader = connection.makefile("rb")
-            line = reader.readline()
+class RespConnection:
+    """One plain RESP2 connection: commands are sent one at a time and their replies read."""
+
+    def __init__(self, host, port, timeout):
+        self.endpoint = f"{host}:{port}"
+        try:
+            self.connection = socket.create_connection((host, port), timeout=timeout)
+        except OSError as error:
+            raise ReaderError(EXIT_CONNECTION, f"cannot talk to {self.endpoint}: {error}") from error
+        self.reader = self.connection.makefile("rb")
+
+    def close(self):
+        self.reader.close()
+        self.connection.close()
+
+    def command(self, *arguments):
+        """Sends one command and returns the reply: bytes, None (nil), an int or a status string."""
+        request = b"*%d\r\n" % len(arguments)
+        for argument in arguments:
+            data = argument if isinstance(argument, bytes) else argument.encode("utf-8")
+            request += b"$%d\r\n%s\r\n" % (len(data), data)
+        try:
+            self.connection.sendall(request)
+            line = self.reader.readline()
             if not line.endswith(b"\r\n"):
                 raise ReaderError(EXIT_CONNECTION, "the server closed the connection without a reply")
             kind, rest = line[:1], line[1:-2]
@@ -101,7 +117,7 @@ def resp_command(host, port, timeout, *arguments):
                 length = int(rest)
                 if length < 0:
                     return None
-                data = reader.read(length + 2)
+                data = self.reader.read(length + 2)
                 if len(data) != length + 2 or data[-2:] != b"\r\n":
                     raise ReaderError(EXIT_CONNECTION, "truncated bulk reply")
                 return data[:-2]
@@ -110,8 +126,33 @@ def resp_command(host, port, timeout, *arguments):
             if kind == b"+":
                 return rest.decode("utf-8", "replace")
             raise ReaderError(EXIT_CONNECTION, f"unexpected reply type {kind!r}")
-    except OSError as error:
-        raise ReaderError(EXIT_CONNECTION, f"cannot talk to {host}:{port}: {error}") from error
+        except OSError as error:
+            raise ReaderError(EXIT_CONNECTION, f"cannot talk to {self.endpoint}: {error}") from error
+
+
+def fetch_envelope(host, port, timeout, redis_key):
+    """The stored envelope's bytes, from either layout: a string (native store) or a hash's field "data" (RedisCache)."""
+    resp = RespConnection(host, port, timeout)
+    try:
+        kind = resp.command("TYPE", redis_key)
+        if kind == "none":
+            raise ReaderError(EXIT_NOT_FOUND, f"no entry: the key {redis_key!r} does not exist")
+        if kind == "string":
+            data = resp.command("GET", redis_key)
+        elif kind == "hash":
+            data = resp.command("HGET", redis_key, "data")
+            if data is None:
+                raise ReaderError(EXIT_NOT_FOUND, f"no entry: the hash {redis_key!r} has no field 'data'")
+        else:
+            raise rejected(f"the key {redis_key!r} holds a Redis {kind}, not a CacheSerial entry "
+                           "(a string from the native store, or a hash from RedisCache)")
+    finally:
+        resp.close()
+    if data is None:  # removed between TYPE and the read
+        raise ReaderError(EXIT_NOT_FOUND, f"no entry: the key {redis_key!r} does not exist")
+    if not isinstance(data, bytes):
+        raise ReaderError(EXIT_CONNECTION, f"unexpected reply to the read of a {kind}: {data!r}")
+    return data
 
 
 def to_utc_iso(milliseconds):
@@ -179,7 +220,8 @@ def main(argv):
     parser.add_argument("port", type=int, help="Redis port, e.g. 6379")
     parser.add_argument("key", help="the caller's key, as passed to ITypedCache (without prefix)")
     parser.add_argument("--prefix", default="", help="CacheSerialOptions.KeyPrefix (default: none)")
-    parser.add_argument("--instance-name", default="", help="RedisCacheOptions.InstanceName (default: none)")
+    parser.add_argument("--instance-name", default="",
+                        help="RedisCacheOptions.InstanceName, for entries written through RedisCache (default: none)")
     parser.add_argument("--codec", default="stj", help="expected codec name; the payload must be JSON (default: stj)")
     parser.add_argument("--type", dest="type_identity",
                         help="check the type fingerprint against this type identity, e.g. MyApp.Product")
@@ -196,11 +238,7 @@ def main(argv):
         validate_key(arguments.prefix, "prefix")
         logical = logical_key(arguments.prefix, arguments.key)
         redis_key = arguments.instance_name + store_key(arguments.prefix, arguments.key, arguments.max_key_length)
-        data = resp_command(arguments.host, arguments.port, arguments.timeout, "HGET", redis_key, "data")
-        if data is None:
-            raise ReaderError(EXIT_NOT_FOUND, f"no entry: the hash {redis_key!r} has no field 'data'")
-        if not isinstance(data, bytes):
-            raise ReaderError(EXIT_CONNECTION, f"unexpected reply to HGET: {data!r}")
+        data = fetch_envelope(arguments.host, arguments.port, arguments.timeout, redis_key)
         entry = parse_envelope(data, logical, arguments.codec, arguments.type_identity, arguments.schema_version)
         try:
             value = None if entry["payload"] is None else json.loads(entry["payload"].decode("utf-8"))
@@ -216,6 +254,7 @@ def main(argv):
             "logicalKey": logical,
             "codec": entry["codec"],
             "isNull": entry["payload"] is None,
+            "isNegative": bool(entry["flags"] & FLAG_NEGATIVE),
             "typeFingerprint": f"{entry['typeFingerprint']:016x}",
             "schemaVersion": entry["schemaVersion"],
             "createdAt": to_utc_iso(entry["createdAtMs"]),

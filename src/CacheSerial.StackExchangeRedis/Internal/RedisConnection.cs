@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace CacheSerial.StackExchangeRedis.Internal;
@@ -6,29 +9,39 @@ namespace CacheSerial.StackExchangeRedis.Internal;
 /// The store's way to its Redis database: a multiplexer it was given (never disposed here), or one it creates on first
 /// use from a configuration and owns (disposed with the store). Connecting lazily, with AbortOnConnectFail off, lets an
 /// application start while Redis is down: calls then fail or wait, and the cache's deadline and breaker handle that.
+/// The multiplexer's connection failures and restorations are logged (6001-6004), so a wrong port or a Redis outage shows
+/// as such and not only as the cache's store timeouts.
 /// </summary>
 internal sealed class RedisConnection : IDisposable, IAsyncDisposable
 {
     private readonly ConfigurationOptions? _configuration;
     private readonly int _databaseIndex;
+    private readonly string _cacheName;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private IConnectionMultiplexer? _observed;
     private IDatabase? _database;
     private Task<IDatabase>? _connecting;
     private ConnectionMultiplexer? _owned;
     private bool _disposed;
 
     /// <summary>Uses <paramref name="multiplexer"/>, which its owner disposes.</summary>
-    public RedisConnection(IConnectionMultiplexer multiplexer, int databaseIndex)
+    public RedisConnection(IConnectionMultiplexer multiplexer, int databaseIndex, string cacheName = "", ILogger? logger = null)
     {
         _databaseIndex = databaseIndex;
+        _cacheName = cacheName;
+        _logger = logger ?? NullLogger.Instance;
         _database = multiplexer.GetDatabase(databaseIndex);
+        Observe(multiplexer);
     }
 
     /// <summary>Connects on first use with <paramref name="configuration"/> (its AbortOnConnectFail already off) and owns the multiplexer.</summary>
-    public RedisConnection(ConfigurationOptions configuration, int databaseIndex)
+    public RedisConnection(ConfigurationOptions configuration, int databaseIndex, string cacheName = "", ILogger? logger = null)
     {
         _configuration = configuration;
         _databaseIndex = databaseIndex;
+        _cacheName = cacheName;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>True when this connection created its multiplexer and disposes it.</summary>
@@ -78,6 +91,13 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
             if (!_disposed)
             {
                 _owned = multiplexer;
+                Observe(multiplexer);
+                if (!multiplexer.IsConnected && _logger.IsEnabled(LogLevel.Warning))
+                {
+                    // The first attempt's failure was raised before the handlers were attached: say so once here.
+                    Log.NotConnectedAtStart(_logger, _cacheName, string.Join(", ", _configuration!.EndPoints.Select(Describe)));
+                }
+
                 var database = multiplexer.GetDatabase(_databaseIndex);
                 Volatile.Write(ref _database, database);
                 return database;
@@ -88,6 +108,43 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         await multiplexer.DisposeAsync().ConfigureAwait(false);
         throw new ObjectDisposedException(nameof(RedisConnection));
     }
+
+    private void Observe(IConnectionMultiplexer multiplexer)
+    {
+        if (_logger == NullLogger.Instance)
+        {
+            return;
+        }
+
+        multiplexer.ConnectionFailed += OnConnectionFailed;
+        multiplexer.ConnectionRestored += OnConnectionRestored;
+        _observed = multiplexer;
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        var endpoint = Describe(e.EndPoint);
+        Log.ConnectionFailed(_logger, _cacheName, e.ConnectionType, endpoint, e.FailureType, e.Exception?.GetType().Name ?? "none");
+        Log.ConnectionFailureDetail(_logger, _cacheName, e.ConnectionType, endpoint, e.FailureType, e.Exception);
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        var endpoint = Describe(e.EndPoint);
+        Log.ConnectionRestored(_logger, _cacheName, e.ConnectionType, endpoint);
+    }
+
+    private static string Describe(System.Net.EndPoint? endpoint) => endpoint switch
+    {
+        null => "(unknown endpoint)",
+        System.Net.DnsEndPoint dns => dns.Host + ":" + dns.Port.ToString(CultureInfo.InvariantCulture),
+        _ => endpoint.ToString() ?? "(unknown endpoint)",
+    };
 
     public void Dispose()
     {
@@ -110,6 +167,15 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         lock (_gate)
         {
             _disposed = true;
+
+            // A shared multiplexer outlives this store: stop logging its events under this cache's name.
+            if (_observed is { } observed)
+            {
+                observed.ConnectionFailed -= OnConnectionFailed;
+                observed.ConnectionRestored -= OnConnectionRestored;
+                _observed = null;
+            }
+
             var owned = _owned;
             _owned = null;
             return owned;

@@ -14,21 +14,8 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
 
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
-    // The types the quick start uses but does not declare, as a user's project would have them.
-    private const string Stubs = """
-        public sealed record Product(int Id, string Name);
-
-        public interface IProductRepository
-        {
-            ValueTask<Product?> FindAsync(int id, CancellationToken cancellationToken);
-        }
-
-        public sealed class ProductRepository : IProductRepository
-        {
-            public ValueTask<Product?> FindAsync(int id, CancellationToken cancellationToken) =>
-                ValueTask.FromResult(id == 1 ? new Product(1, "Tea") : null);
-        }
-        """;
+    // The packages the quick start's project references, in the order of the csproj below.
+    private static readonly string[] PackageIds = ["CacheSerial", "CacheSerial.MessagePack", "Microsoft.Extensions.Caching.StackExchangeRedis"];
 
     private readonly string _project = Path.Combine(Path.GetTempPath(), "cacheserial-quickstart-" + Guid.NewGuid().ToString("N"));
 
@@ -40,6 +27,20 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
         Assert.StartsWith("using CacheSerial;", code, StringComparison.Ordinal);
         Assert.Contains("AddCacheSerial(", code, StringComparison.Ordinal);
         Assert.Contains("GetOrCreateAsync(", code, StringComparison.Ordinal);
+        Assert.Contains("ValidateTypes(", code, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QuickStart_Readme_NamesThePackagesTheBuildReferences()
+    {
+        // The project below references exactly these packages: the README must tell a new user to add the same ones.
+        var section = QuickStartSection(File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "README.md")));
+
+        foreach (var package in PackageIds)
+        {
+            var command = $"dotnet add package {package}";
+            Assert.Contains(section, line => line == command || line.StartsWith(command + " ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -67,14 +68,13 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
                 <WarningsNotAsErrors>NU1603</WarningsNotAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="CacheSerial" Version="{packed.Version}" />
-                <PackageReference Include="CacheSerial.MessagePack" Version="{packed.Version}" />
-                <PackageReference Include="Microsoft.Extensions.Caching.StackExchangeRedis" Version="{redisVersion}" />
+                <PackageReference Include="{PackageIds[0]}" Version="{packed.Version}" />
+                <PackageReference Include="{PackageIds[1]}" Version="{packed.Version}" />
+                <PackageReference Include="{PackageIds[2]}" Version="{redisVersion}" />
               </ItemGroup>
             </Project>
             """, TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(_project, "Program.cs"), code, TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(_project, "Stubs.cs"), Stubs, TestContext.Current.CancellationToken);
 
         var run = await DotnetCli.RunAsync(_project, ["build", "--disable-build-servers", "-nodeReuse:false"], BuildTimeout, TestContext.Current.CancellationToken);
 
@@ -96,16 +96,26 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
         }
     }
 
-    /// <summary>The code between the first fence after "## Quick start" and the fence that closes it.</summary>
-    private static string ExtractQuickStart(string[] readme)
+    /// <summary>The lines from "## Quick start" to the next "## " heading.</summary>
+    private static string[] QuickStartSection(string[] readme)
     {
         var heading = Array.IndexOf(readme, QuickStartHeading);
         Assert.True(heading >= 0, $"README.md has no '{QuickStartHeading}' heading");
-        var open = Array.FindIndex(readme, heading + 1, l => l.StartsWith("```", StringComparison.Ordinal));
-        Assert.True(open > heading, "no code block after the quick start heading");
-        Assert.Equal("```csharp", readme[open]);
-        var close = Array.FindIndex(readme, open + 1, l => l == "```");
+        var next = Array.FindIndex(readme, heading + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
+        return readme[heading..(next < 0 ? readme.Length : next)];
+    }
+
+    /// <summary>
+    /// The code of the first C# block of the quick start section: the whole Program.cs, types included (a new user pastes
+    /// it as it is, so nothing is added here).
+    /// </summary>
+    private static string ExtractQuickStart(string[] readme)
+    {
+        var section = QuickStartSection(readme);
+        var open = Array.IndexOf(section, "```csharp");
+        Assert.True(open > 0, "no C# code block in the quick start section");
+        var close = Array.FindIndex(section, open + 1, l => l == "```");
         Assert.True(close > open, "the quick start code block is not closed");
-        return string.Join('\n', readme[(open + 1)..close]) + "\n";
+        return string.Join('\n', section[(open + 1)..close]) + "\n";
     }
 }

@@ -58,48 +58,6 @@ public sealed class AddCacheSerialTests
     }
 
     [Fact]
-    public async Task Resolve_WithoutDistributedCache_ThrowsHelpfulInvalidOperationException()
-    {
-        var services = new ServiceCollection();
-        services.AddCacheSerial();
-        await using var provider = services.BuildServiceProvider();
-
-        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<ITypedCache>());
-
-        Assert.Contains("IDistributedCache", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("AddStackExchangeRedisCache", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("AddDistributedMemoryCache", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Resolve_KeyedCacheWithoutAnyDistributedCache_ThrowsInvalidOperationException()
-    {
-        var services = new ServiceCollection();
-        services.AddKeyedCacheSerial("orders");
-        await using var provider = services.BuildServiceProvider();
-
-        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<ITypedCache>("orders"));
-
-        Assert.Contains("IDistributedCache", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task AddCacheSerial_ConfigureTwice_BothApply()
-    {
-        var services = new ServiceCollection();
-        services.AddDistributedMemoryCache();
-        services.AddCacheSerial(o => o.KeyPrefix = "first");
-        services.AddCacheSerial(o => o.MaximumKeyLength = 4096);
-        await using var provider = services.BuildServiceProvider();
-
-        var cache = (DefaultTypedCache)provider.GetRequiredService<ITypedCache>();
-        var longKey = new string('k', 2000);
-
-        Assert.StartsWith("first", cache.StoreKeyOf("k"), StringComparison.Ordinal);
-        Assert.EndsWith(longKey, cache.StoreKeyOf(longKey), StringComparison.Ordinal); // not hashed: the limit is 4096
-    }
-
-    [Fact]
     public async Task AddCacheSerial_UsesRegisteredTimeProvider()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -52,7 +52,6 @@ public sealed class CacheStoreHealthTests
         var services = new ServiceCollection();
         services.AddSingleton(InMemoryStores.Create());
         services.AddCacheSerial();
-        services.AddCacheSerial(); // configuring twice registers nothing twice
         services.AddKeyedCacheSerial("orders");
         await using var provider = services.BuildServiceProvider();
 

@@ -27,6 +27,22 @@ public sealed class CacheSerialTestHarnessTests
     }
 
     [Fact]
+    public async Task HitsAndMisses_AreTotalsOverEveryKey_PerKeyCountsComeFromCalls()
+    {
+        // What the READMEs say: Hits/Misses count every key; one key's hits are a filter over Calls.
+        using var cache = new CacheSerialTestHarness();
+        var service = new PriceService(cache.Cache);
+        await service.GetPriceAsync(1, Ct);
+        await service.GetPriceAsync(1, Ct);
+        await service.GetPriceAsync(2, Ct);
+        await service.GetPriceAsync(2, Ct);
+
+        Assert.Equal(2, cache.Hits);
+        Assert.Equal(2, cache.Misses);
+        Assert.Equal(1, cache.Calls.Count(c => c.Key == "price:1" && c.Outcome == CacheOutcome.Hit));
+    }
+
+    [Fact]
     public async Task AdvanceTime_PastExpiration_NextCallRunsFactoryAgain()
     {
         using var cache = new CacheSerialTestHarness(o => o.DefaultEntryOptions = new() { Expiration = TimeSpan.FromMinutes(5) });

@@ -91,7 +91,7 @@ internal sealed class EntryPolicy
             return new EntryPolicy(defaults, defaults, defaults);
         }
 
-        call.Validate("options"); // the name of the caller's parameter
+        call.Validate("options"); // the caller's parameter: every ITypedCache method names its CacheEntryOptions 'options'
         return new EntryPolicy(call.HasLifetime ? call : defaults, call, defaults);
     }
 
