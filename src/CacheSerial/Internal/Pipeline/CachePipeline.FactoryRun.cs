@@ -79,7 +79,7 @@ internal sealed partial class CachePipeline
         }
 
         var token = cancellation?.Token ?? members[0].Flight.FactoryToken;
-        var locks = new List<(CacheKey Key, string Token)>();
+        List<(CacheKey Key, string Token)>? locks = null;
         try
         {
             var running = await RereadAsync(members, codec, policy, token).ConfigureAwait(false);
@@ -96,6 +96,7 @@ internal sealed partial class CachePipeline
             }
 
             // Keys this run holds (or cannot lock) first, then the ones another process holds, once they are free.
+            locks = [];
             var (ready, held) = await TryEnterLocksAsync(running, codec, policy, locks).ConfigureAwait(false);
             await ProduceAsync(ready, job, leader, token).ConfigureAwait(false);
             await ReleaseLocksAsync(locks).ConfigureAwait(false);
@@ -116,7 +117,11 @@ internal sealed partial class CachePipeline
         {
             // After the write and after the callers were released, on every path (failure, cancellation, a run its
             // callers left to the background): other processes re-reading then find the value.
-            await ReleaseLocksAsync(locks).ConfigureAwait(false);
+            if (locks is not null)
+            {
+                await ReleaseLocksAsync(locks).ConfigureAwait(false);
+            }
+
             cancellation?.Dispose();
             foreach (var member in members)
             {
@@ -167,12 +172,13 @@ internal sealed partial class CachePipeline
     {
         var final = job.Policy.With(context);
         var encoded = context.DoNotCache || final.SkipWrite ? null : new EncodedEntries(running.Count);
-        var done = new List<(FactoryMember<T> Member, T Value, bool Stored)>(running.Count);
+        var stored = encoded is null ? null : new bool[running.Count];
         var omitted = 0;
         try
         {
-            foreach (var member in running)
+            for (var i = 0; i < running.Count; i++)
             {
+                var member = running[i];
                 if (!produced.TryGet(member.Key, out var value))
                 {
                     // Out of the table first, so a single caller that runs its own factory does not join this flight again.
@@ -183,23 +189,19 @@ internal sealed partial class CachePipeline
                 }
 
                 member.Flight.SetProduced(value);
-                var stored = false;
                 if (encoded is not null && !member.Flight.IsAbandoned)
                 {
                     try
                     {
                         var buffer = _entries.Encode(member.Key, value, job.Codec, final, null, out var storeOptions);
                         encoded.Add(member.Key, buffer, storeOptions);
-                        stored = buffer is not null;
+                        stored![i] = buffer is not null;
                     }
                     catch (CacheSerializationException ex)
                     {
                         member.Flight.SetException(ex); // this key's callers get the codec's error; the others their values
-                        continue;
                     }
                 }
-
-                done.Add((member, value, stored));
             }
         }
         catch
@@ -219,10 +221,10 @@ internal sealed partial class CachePipeline
                 ? _tier.WriteAsync(encoded.Keys[0], encoded.Buffers[0], encoded.Options[0], CancellationToken.None)
                 : _tier.WriteManyAsync(encoded, CancellationToken.None);
             await WrittenAsync(write, new StoreTarget(encoded.Keys)).ConfigureAwait(false);
-            foreach (var (member, _, _) in done)
+            foreach (var key in encoded.Keys)
             {
-                _produced.Bump(member.Key);
-                _throttles.Clear(member.FlightKey);
+                _produced.Bump(key);
+                _throttles.Clear(new FlightKey(key.StoreKey, typeof(T)));
             }
         }
         else
@@ -230,14 +232,21 @@ internal sealed partial class CachePipeline
             encoded?.Dispose();
         }
 
-        foreach (var (member, value, stored) in done)
+        // The flights still open are the keys produced and not refused by the codec.
+        for (var i = 0; i < running.Count; i++)
         {
-            if (stored && member.Flight.HasBackgroundInterest)
+            var flight = running[i].Flight;
+            if (flight.Task.IsCompleted || !flight.TryGetProduced(out var value))
             {
-                Log.BackgroundFactoryCompleted(_logger, _name, member.Key.Key);
+                continue;
             }
 
-            member.Flight.SetResult(value);
+            if (stored is not null && stored[i] && flight.HasBackgroundInterest)
+            {
+                Log.BackgroundFactoryCompleted(_logger, _name, running[i].Key.Key);
+            }
+
+            flight.SetResult(value);
         }
     }
 
