@@ -36,7 +36,7 @@ public sealed class AbandonedStoreCallTests
         // Only a guard against hanging if the line never comes (the log follows the failure at once when it works).
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         guard.CancelAfter(TimeSpan.FromMinutes(1));
-        await node.WhenLoggedAsync(1009, guard.Token);
+        await node.WhenLoggedAsync(1010, guard.Token); // logged right after 1009
 
         var warning = Assert.Single(node.LogRecords(1009));
         Assert.Equal(LogLevel.Warning, warning.Level);
