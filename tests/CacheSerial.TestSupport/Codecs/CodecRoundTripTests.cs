@@ -271,7 +271,7 @@ public abstract class CodecRoundTripTests
         Assert.True(writer.WrittenCount > 0, "the codec wrote nothing");
 
         assertEqual(value, Codec.Deserialize<T>(new ReadOnlySequence<byte>(writer.WrittenMemory)));
-        assertEqual(value, Codec.Deserialize<T>(Segmented(writer.WrittenMemory, Math.Max(1, writer.WrittenCount / 7))));
+        assertEqual(value, Codec.Deserialize<T>(Sequences.Segmented(writer.WrittenMemory, Math.Max(1, writer.WrittenCount / 7))));
 
         using var h = CreateCacheHarness();
         await h.Cache.SetAsync("k", value, cancellationToken: Ct);
@@ -284,47 +284,5 @@ public abstract class CodecRoundTripTests
         var reread = await h.Cache.TryGetAsync<T>("fresh", cancellationToken: Ct);
         Assert.True(reread.HasValue);
         assertEqual(value, reread.Value!);
-    }
-
-    /// <summary>The bytes as a sequence of segments of <paramref name="segmentSize"/> bytes.</summary>
-    protected static ReadOnlySequence<byte> Segmented(ReadOnlyMemory<byte> bytes, int segmentSize)
-    {
-        if (bytes.Length <= segmentSize)
-        {
-            return new ReadOnlySequence<byte>(bytes);
-        }
-
-        Segment? first = null;
-        Segment? last = null;
-        for (var offset = 0; offset < bytes.Length; offset += segmentSize)
-        {
-            var slice = bytes.Slice(offset, Math.Min(segmentSize, bytes.Length - offset));
-            if (first is null)
-            {
-                first = last = new Segment(slice, 0);
-            }
-            else
-            {
-                last = last!.Append(slice);
-            }
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -68,7 +68,7 @@ public sealed class MessagePackCodecDepthTests
         using var h = new CacheHarness(InMemoryStores.Create(), build: b => b.UseMessagePack());
 
         // Before the fix this was written and could never be read back (the read limit is 500): a permanent miss.
-        await Assert.ThrowsAsync<CacheSerializationException>(async () => await h.Cache.SetAsync("deep", Chain(1_000), cancellationToken: Ct));
+        await Assert.ThrowsAsync<CacheSerializationException>(async () => await h.Cache.SetAsync("deep", DepthNode.Chain(1_000), cancellationToken: Ct));
     }
 
     [Fact]
@@ -76,11 +76,11 @@ public sealed class MessagePackCodecDepthTests
     {
         using var h = new CacheHarness(InMemoryStores.Create(), build: b => b.UseMessagePack());
 
-        await h.Cache.SetAsync("deep", Chain(400), cancellationToken: Ct);
+        await h.Cache.SetAsync("deep", DepthNode.Chain(400), cancellationToken: Ct);
         var copy = await h.Cache.TryGetAsync<DepthNode>("deep", cancellationToken: Ct);
 
         Assert.True(copy.HasValue);
-        Assert.Equal(400, Length(copy.Value));
+        Assert.Equal(400, DepthNode.Length(copy.Value));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class MessagePackCodecDepthTests
             ReadOnlySequence<byte> bytes;
             try
             {
-                bytes = Write(codec, Chain(depth));
+                bytes = Write(codec, DepthNode.Chain(depth));
             }
             catch (MessagePackSerializationException)
             {
@@ -101,11 +101,11 @@ public sealed class MessagePackCodecDepthTests
             }
 
             written++;
-            Assert.Equal(depth, Length(codec.Deserialize<DepthNode>(bytes)));
+            Assert.Equal(depth, DepthNode.Length(codec.Deserialize<DepthNode>(bytes)));
         }
 
         Assert.InRange(written, 1, 20); // some depths are written, and not all of them
-        Assert.Throws<MessagePackSerializationException>(() => Write(codec, Chain(510)));
+        Assert.Throws<MessagePackSerializationException>(() => Write(codec, DepthNode.Chain(510)));
     }
 
     [Fact]
@@ -123,27 +123,6 @@ public sealed class MessagePackCodecDepthTests
         Assert.Throws<MessagePackSerializationException>(() => Write(MessagePackCodec.Default, root));
     }
 
-    private static DepthNode Chain(int length)
-    {
-        var head = new DepthNode();
-        for (var i = 1; i < length; i++)
-        {
-            head = new DepthNode { Next = head };
-        }
-
-        return head;
-    }
-
-    private static int Length(DepthNode? node)
-    {
-        var length = 0;
-        for (; node is not null; node = node.Next)
-        {
-            length++;
-        }
-
-        return length;
-    }
 
     private static ReadOnlySequence<byte> Write<T>(MessagePackCodec codec, T value)
     {
@@ -156,6 +135,30 @@ public sealed class MessagePackCodecDepthTests
 public sealed class DepthNode
 {
     public DepthNode? Next { get; set; }
+
+    /// <summary>A chain of <paramref name="length"/> nodes.</summary>
+    public static DepthNode Chain(int length)
+    {
+        var head = new DepthNode();
+        for (var i = 1; i < length; i++)
+        {
+            head = new DepthNode { Next = head };
+        }
+
+        return head;
+    }
+
+    /// <summary>How many nodes a chain has.</summary>
+    public static int Length(DepthNode? node)
+    {
+        var length = 0;
+        for (; node is not null; node = node.Next)
+        {
+            length++;
+        }
+
+        return length;
+    }
 }
 
 public sealed class DepthTreeNode

@@ -1,3 +1,4 @@
+using CacheSerial.TestSupport.Codecs;
 using System.Buffers;
 using System.Text.Json;
 using CacheSerial.TestSupport;
@@ -36,59 +37,13 @@ public sealed class SystemTextJsonCodecDepthTests
             var writer = new ArrayBufferWriter<byte>();
             if (depth > limit)
             {
-                Assert.Throws<JsonException>(() => codec.Serialize(Chain(depth), writer));
+                Assert.Throws<JsonException>(() => codec.Serialize(DepthNode.Chain(depth), writer));
                 continue;
             }
 
-            codec.Serialize(Chain(depth), writer);
-            Assert.Equal(depth, Length(codec.Deserialize<DepthNode>(new ReadOnlySequence<byte>(writer.WrittenMemory))));
-            Assert.Equal(depth, Length(codec.Deserialize<DepthNode>(TwoSegments(writer.WrittenMemory))));
-        }
-    }
-
-    private static DepthNode Chain(int length)
-    {
-        var head = new DepthNode();
-        for (var i = 1; i < length; i++)
-        {
-            head = new DepthNode { Next = head };
-        }
-
-        return head;
-    }
-
-    private static int Length(DepthNode? node)
-    {
-        var length = 0;
-        for (; node is not null; node = node.Next)
-        {
-            length++;
-        }
-
-        return length;
-    }
-
-    // The codec reads a multi-segment payload through its own reader options: they must carry the same MaxDepth.
-    private static ReadOnlySequence<byte> TwoSegments(ReadOnlyMemory<byte> bytes)
-    {
-        var first = new Segment(bytes[..(bytes.Length / 2)], 0);
-        var second = first.Append(bytes[(bytes.Length / 2)..]);
-        return new ReadOnlySequence<byte>(first, 0, second, second.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
+            codec.Serialize(DepthNode.Chain(depth), writer);
+            Assert.Equal(depth, DepthNode.Length(codec.Deserialize<DepthNode>(new ReadOnlySequence<byte>(writer.WrittenMemory))));
+            Assert.Equal(depth, DepthNode.Length(codec.Deserialize<DepthNode>(Sequences.Segmented(writer.WrittenMemory, (writer.WrittenCount + 1) / 2))));
         }
     }
 }
