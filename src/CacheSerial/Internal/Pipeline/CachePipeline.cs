@@ -32,8 +32,6 @@ internal sealed partial class CachePipeline
         _metrics = metrics;
     }
 
-    public DistributedTier Tier => _tier;
-
     private static bool IsCallerCancellation(Exception exception, CancellationToken cancellationToken) =>
         exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
 }
