@@ -8,6 +8,7 @@ internal readonly struct CacheKey
         Key = key;
         LogicalKey = logicalKey;
         StoreKey = storeKey;
+        Hash = storeKey.GetHashCode();
     }
 
     /// <summary>As the caller passed it.</summary>
@@ -18,4 +19,7 @@ internal readonly struct CacheKey
 
     /// <summary>What the store sees: the logical key, or its readable-head-plus-hash form when too long.</summary>
     public string StoreKey { get; }
+
+    /// <summary><see cref="StoreKey"/>'s hash, computed once: a call asks the per-key generations and slots several times.</summary>
+    public int Hash { get; }
 }

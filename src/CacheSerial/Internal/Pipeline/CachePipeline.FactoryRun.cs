@@ -172,7 +172,6 @@ internal sealed partial class CachePipeline
     {
         var final = job.Policy.With(context);
         var encoded = context.DoNotCache || final.SkipWrite ? null : new EncodedEntries(running.Count);
-        var stored = encoded is null ? null : new bool[running.Count];
         var omitted = 0;
         try
         {
@@ -193,9 +192,7 @@ internal sealed partial class CachePipeline
                 {
                     try
                     {
-                        var buffer = _entries.Encode(member.Key, value, job.Codec, final, null, out var storeOptions);
-                        encoded.Add(member.Key, buffer, storeOptions);
-                        stored![i] = buffer is not null;
+                        encoded.Add(member.Key, _entries.Encode(member.Key, value, job.Codec, final, null, out var storeOptions), storeOptions);
                     }
                     catch (CacheSerializationException ex)
                     {
@@ -218,11 +215,12 @@ internal sealed partial class CachePipeline
         if (encoded is { Count: > 0 })
         {
             var write = encoded.Count == 1
-                ? _tier.WriteAsync(encoded.Keys[0], encoded.Buffers[0], encoded.Options[0], CancellationToken.None)
+                ? _tier.WriteAsync(encoded[0], encoded.BufferAt(0), encoded.OptionsAt(0), CancellationToken.None)
                 : _tier.WriteManyAsync(encoded, CancellationToken.None);
-            await WrittenAsync(write, new StoreTarget(encoded.Keys)).ConfigureAwait(false);
-            foreach (var key in encoded.Keys)
+            await WrittenAsync(write, new StoreTarget(encoded)).ConfigureAwait(false);
+            for (var i = 0; i < encoded.Count; i++)
             {
+                var key = encoded[i];
                 _produced.Bump(key);
                 _throttles.Clear(new FlightKey(key.StoreKey, typeof(T)));
             }
@@ -241,7 +239,7 @@ internal sealed partial class CachePipeline
                 continue;
             }
 
-            if (stored is not null && stored[i] && flight.HasBackgroundInterest)
+            if (flight.HasBackgroundInterest && encoded is not null && encoded.Holds(running[i].Key))
             {
                 Log.BackgroundFactoryCompleted(_logger, _name, running[i].Key.Key);
             }

@@ -115,7 +115,7 @@ internal sealed partial class CachePipeline
             return new StoredBytes(await _tier.ReadAsync(key, slidingExpiration, cancellationToken).ConfigureAwait(false));
         }
 
-        var hash = key.StoreKey.GetHashCode();
+        var hash = key.Hash;
         var generation = _written.ReadStripe(KeyGenerations.StripeOf(hash));
         var slot = hash & (_sharedReads.Length - 1);
         var done = SharedRead.TryJoin(_sharedReads, slot, key.StoreKey, slidingExpiration, generation, out var joined);

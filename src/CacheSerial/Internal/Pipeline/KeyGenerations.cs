@@ -12,12 +12,12 @@ internal sealed class KeyGenerations
 
     private readonly long[] _counters = new long[Stripes];
 
-    /// <summary>The stripe of a stored key's hash (<c>StoreKey.GetHashCode()</c>, computed once by the caller).</summary>
+    /// <summary>The stripe of a stored key's hash (<see cref="CacheKey.Hash"/>).</summary>
     public static int StripeOf(int hash) => hash & (Stripes - 1);
 
-    public long Read(CacheKey key) => Volatile.Read(ref _counters[StripeOf(key.StoreKey.GetHashCode())]);
+    public long Read(CacheKey key) => Volatile.Read(ref _counters[StripeOf(key.Hash)]);
 
     public long ReadStripe(int stripe) => Volatile.Read(ref _counters[stripe]);
 
-    public void Bump(CacheKey key) => Interlocked.Increment(ref _counters[StripeOf(key.StoreKey.GetHashCode())]);
+    public void Bump(CacheKey key) => Interlocked.Increment(ref _counters[StripeOf(key.Hash)]);
 }

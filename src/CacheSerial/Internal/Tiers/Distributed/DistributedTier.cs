@@ -90,7 +90,7 @@ internal sealed class DistributedTier
             return new ValueTask<bool>(true);
         }
 
-        return CallAsync(StoreOperation.Write, new StoreTarget(entries.Keys), (this, entries), static async (s, ct) =>
+        return CallAsync(StoreOperation.Write, new StoreTarget(entries), (this, entries), static async (s, ct) =>
         {
             try
             {
@@ -101,7 +101,7 @@ internal sealed class DistributedTier
                 // A key holds another client's value of another kind: each entry is written alone, replacing it.
                 for (var i = 0; i < s.entries.Count; i++)
                 {
-                    await s.Item1.SetReplacingAsync(s.entries.Keys[i].StoreKey, s.entries.Buffers[i].WrittenMemory, s.entries.Options[i], ct).ConfigureAwait(false);
+                    await s.Item1.SetReplacingAsync(s.entries[i].StoreKey, s.entries.BufferAt(i).WrittenMemory, s.entries.OptionsAt(i), ct).ConfigureAwait(false);
                 }
             }
 

@@ -1,45 +1,75 @@
+using System.Collections;
+
 namespace CacheSerial.Internal;
 
-/// <summary>Encoded entries of one bulk write, owning their pooled buffers until disposed.</summary>
-internal sealed class EncodedEntries(int capacity) : IDisposable
+/// <summary>
+/// Encoded entries of one write (a factory run's or a bulk set's), owning their pooled buffers until disposed. One array
+/// holds key, buffer and store options together, and the object is the list of its keys, so a run of one key allocates
+/// two small objects for it.
+/// </summary>
+internal sealed class EncodedEntries(int capacity) : IReadOnlyList<CacheKey>, IDisposable
 {
-    public List<CacheKey> Keys { get; } = new(capacity);
+    private readonly Entry[] _entries = new Entry[capacity];
 
-    public List<PooledBufferWriter> Buffers { get; } = new(capacity);
+    public int Count { get; private set; }
 
-    public List<CacheStoreEntryOptions> Options { get; } = new(capacity);
+    public CacheKey this[int index] => _entries[index].Key;
 
-    public int Count => Keys.Count;
+    public PooledBufferWriter BufferAt(int index) => _entries[index].Buffer;
+
+    public CacheStoreEntryOptions OptionsAt(int index) => _entries[index].Options;
 
     /// <summary>Adds an entry; a null buffer (not to be stored: expired or too large, already logged) is skipped.</summary>
     public void Add(CacheKey key, PooledBufferWriter? buffer, CacheStoreEntryOptions options)
     {
-        if (buffer is null)
+        if (buffer is not null)
         {
-            return;
+            _entries[Count++] = new Entry(key, buffer, options);
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/> is among the entries.</summary>
+    public bool Holds(CacheKey key)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (string.Equals(_entries[i].Key.StoreKey, key.StoreKey, StringComparison.Ordinal))
+            {
+                return true;
+            }
         }
 
-        Keys.Add(key);
-        Buffers.Add(buffer);
-        Options.Add(options);
+        return false;
     }
 
     public CacheStoreEntry[] ToStoreEntries()
     {
-        var entries = new CacheStoreEntry[Keys.Count];
+        var entries = new CacheStoreEntry[Count];
         for (var i = 0; i < entries.Length; i++)
         {
-            entries[i] = new CacheStoreEntry(Keys[i].StoreKey, Buffers[i].WrittenMemory, Options[i]);
+            entries[i] = new CacheStoreEntry(_entries[i].Key.StoreKey, _entries[i].Buffer.WrittenMemory, _entries[i].Options);
         }
 
         return entries;
     }
 
-    public void Dispose()
+    public IEnumerator<CacheKey> GetEnumerator()
     {
-        foreach (var buffer in Buffers)
+        for (var i = 0; i < Count; i++)
         {
-            buffer.Dispose();
+            yield return _entries[i].Key;
         }
     }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public void Dispose()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            _entries[i].Buffer.Dispose();
+        }
+    }
+
+    private readonly record struct Entry(CacheKey Key, PooledBufferWriter Buffer, CacheStoreEntryOptions Options);
 }
