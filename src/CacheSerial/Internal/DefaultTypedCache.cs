@@ -44,9 +44,6 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
     /// <summary>The layer that calls the store (its breaker, deadline and store).</summary>
     internal DistributedTier Tier { get; }
 
-    /// <summary>The key rules of this cache (prefix, hashing of long keys).</summary>
-    internal KeyBuilder Keys => _keys;
-
     public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         var k = _keys.Build(key);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CacheSerial.Internal;
 
 namespace CacheSerial.TestSupport;
@@ -9,22 +10,22 @@ namespace CacheSerial.TestSupport;
 public static class CacheInternals
 {
     /// <summary>The key the store sees for a caller's key.</summary>
-    public static string StoreKeyOf(this ITypedCache cache, string key) => Of(cache).Keys.Build(key).StoreKey;
+    public static string StoreKeyOf(this ITypedCache cache, string key) => KeysOf(Of(cache)).Build(key).StoreKey;
 
     internal static CircuitBreaker BreakerOf(ITypedCache cache) => Of(cache).Tier.Breaker;
 
     /// <summary>The store under the cache.</summary>
-    public static ICacheStore StoreOf(ITypedCache cache) => Of(cache).Tier.Store;
+    public static ICacheStore StoreOf(ITypedCache cache) => StoreOf(Of(cache).Tier);
 
     internal static StoreCallDeadline DeadlineOf(ITypedCache cache) => Of(cache).Tier.Deadline;
 
     /// <summary>Store calls the deadline watches now.</summary>
     internal static int PendingCount(this StoreCallDeadline deadline)
     {
-        lock (deadline.Gate)
+        lock (GateOf(deadline))
         {
             var count = 0;
-            for (var call = deadline.Head; call is not null; call = call.Next)
+            for (var call = HeadOf(deadline); call is not null; call = call.Next)
             {
                 count++;
             }
@@ -36,11 +37,28 @@ public static class CacheInternals
     /// <summary>Whether the deadline's timer runs (it stops once no call was pending for a deadline).</summary>
     internal static bool IsTicking(this StoreCallDeadline deadline)
     {
-        lock (deadline.Gate)
+        lock (GateOf(deadline))
         {
-            return deadline.Ticking;
+            return TickingOf(deadline);
         }
     }
+
+    // Private state read without adding members to production types for tests: the key rules, the store, and the
+    // deadline's list of watched calls and timer state (both guarded by its lock).
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_keys")]
+    private static extern ref KeyBuilder KeysOf(DefaultTypedCache cache);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_store")]
+    private static extern ref ICacheStore StoreOf(DistributedTier tier);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_lock")]
+    private static extern ref Lock GateOf(StoreCallDeadline deadline);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_head")]
+    private static extern ref StoreCallRace? HeadOf(StoreCallDeadline deadline);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_ticking")]
+    private static extern ref bool TickingOf(StoreCallDeadline deadline);
 
     private static DefaultTypedCache Of(ITypedCache cache) => (DefaultTypedCache)cache;
 }

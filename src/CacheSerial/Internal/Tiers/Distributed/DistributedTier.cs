@@ -34,8 +34,6 @@ internal sealed class DistributedTier
         Deadline = new StoreCallDeadline(_timeout, time) { OnAbandonedCallFailed = OnAbandonedCallFailed };
     }
 
-    public ICacheStore Store => _store;
-
     public CircuitBreaker Breaker { get; }
 
     public StoreCallDeadline Deadline { get; }

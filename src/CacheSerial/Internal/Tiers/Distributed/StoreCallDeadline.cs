@@ -57,18 +57,10 @@ internal sealed class StoreCallDeadline
     /// <summary>Called with the exception of a call that failed after its caller gave up on it (so it is not lost).</summary>
     public Action<Exception>? OnAbandonedCallFailed { get; init; }
 
-    /// <summary>The first call watched now (a linked list through <see cref="StoreCallRace.Next"/>); read under <see cref="Gate"/>.</summary>
-    internal StoreCallRace? Head => _head;
-
-    /// <summary>Whether the timer runs; read under <see cref="Gate"/>. It stops once no call was pending for a deadline.</summary>
-    internal bool Ticking => _ticking;
-
-    internal Lock Gate => _lock;
-
     /// <summary>
     /// Waits for a store call under the deadline and <paramref name="cancellationToken"/>. When the caller gives up
     /// (<see cref="StoreCallOutcome{T}.Abandoned"/>), <paramref name="lease"/> is disposed once the store call ends;
-    /// otherwise it stays the caller's; a disposable result of a call that ends after the caller gave up is disposed too of a call that ends after the caller gave up. The
+    /// otherwise it stays the caller's; a disposable result of a call that ends after the caller gave up is disposed too. The
     /// store call's outcome is always observed: a failure after the caller gave up goes to <see cref="OnAbandonedCallFailed"/>.
     /// </summary>
     public ValueTask<StoreCallOutcome<T>> WaitAsync<T>(ValueTask<T> call, IDisposable? lease, CancellationToken cancellationToken)
