@@ -78,7 +78,13 @@ public sealed record CacheEntryOptions
     /// </summary>
     public TimeSpan? NegativeExpiration { get; init; }
 
-    /// <summary>Skip the store on read or on write for this call.</summary>
+    /// <summary>
+    /// How long the memory tier (<c>UseMemoryTier</c>) keeps this entry, counted from when it enters memory, never past
+    /// the entry's own expiry. Default: <see cref="MemoryTierOptions.LocalExpiration"/>. Without a memory tier, ignored.
+    /// </summary>
+    public TimeSpan? LocalExpiration { get; init; }
+
+    /// <summary>Skip the cache, or only its memory tier, on read or on write for this call.</summary>
     public CacheEntryFlags? Flags { get; init; }
 
     internal bool HasLifetime => Expiration is not null || AbsoluteExpiration is not null || SlidingExpiration is not null;
@@ -93,6 +99,7 @@ public sealed record CacheEntryOptions
         Positive(FactorySoftTimeout, nameof(FactorySoftTimeout), paramName);
         Positive(FactoryHardTimeout, nameof(FactoryHardTimeout), paramName);
         Positive(NegativeExpiration, nameof(NegativeExpiration), paramName);
+        Positive(LocalExpiration, nameof(LocalExpiration), paramName);
 
         if (Jitter is { } j && j < TimeSpan.Zero)
         {
@@ -111,7 +118,7 @@ public sealed record CacheEntryOptions
                 paramName, t, "CacheEntryOptions.EagerRefreshThreshold must be a fraction strictly between 0 and 1.");
         }
 
-        if (Flags is { } f && (f & ~(CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite)) != 0)
+        if (Flags is { } f && (f & ~(CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalRead | CacheEntryFlags.SkipLocalWrite)) != 0)
         {
             throw new ArgumentOutOfRangeException(paramName, f, "CacheEntryOptions.Flags has unknown bits.");
         }

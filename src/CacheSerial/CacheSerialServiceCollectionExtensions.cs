@@ -83,6 +83,7 @@ public static class CacheSerialServiceCollectionExtensions
 
         services.AddOptions<CodecOptions>(optionsName);
         services.AddOptions<StoreOptions>(optionsName);
+        services.AddOptions<MemoryTierRegistration>(optionsName);
     }
 
     private static DefaultTypedCache Create(IServiceProvider services, string optionsName, string? serviceKey)
@@ -98,11 +99,14 @@ public static class CacheSerialServiceCollectionExtensions
                     "services.AddStackExchangeRedisCache(o => o.Configuration = \"localhost:6379\") or services.AddDistributedMemoryCache(), " +
                     "or give the cache its own store with UseStackExchangeRedis(...) or UseStore(...)."));
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance;
+        var memory = services.GetRequiredService<IOptionsMonitor<MemoryTierRegistration>>().Get(optionsName);
         return new DefaultTypedCache(
             serviceKey ?? DefaultCacheName,
             store,
             options,
             new CodecRegistry(codecs),
+            memory.Enabled ? services.GetRequiredService<IOptionsMonitor<MemoryTierOptions>>().Get(optionsName) : null,
+            memory.SharedTypes,
             services.GetRequiredService<TimeProvider>(),
             logger,
             services.GetRequiredService<CacheMetrics>());

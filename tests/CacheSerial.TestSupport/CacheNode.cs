@@ -20,24 +20,27 @@ public sealed class CacheNode : IDisposable
     /// <param name="prefix">The key prefix; the same on every node of one test.</param>
     /// <param name="configure">Runs after the node set the prefix and <see cref="CacheHarness.StoreTimeout"/>.</param>
     /// <param name="services">Adds services (for example <c>AddMetrics</c>, for <see cref="Collect{T}"/>).</param>
+    /// <param name="build">Configures the cache's builder (for example <c>UseMemoryTier</c>).</param>
     public CacheNode(
         ICacheStore store,
         TimeProvider time,
         string prefix,
         Action<CacheSerialOptions>? configure = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<ICacheSerialBuilder>? build = null)
     {
         var collection = new ServiceCollection();
         services?.Invoke(collection);
         collection.AddSingleton(time);
         collection.AddSingleton<ILoggerProvider>(Logs);
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug));
-        collection.AddCacheSerial(o =>
+        var builder = collection.AddCacheSerial(o =>
         {
             o.KeyPrefix = prefix;
             o.DistributedCacheTimeout = CacheHarness.StoreTimeout;
             configure?.Invoke(o);
         }).UseStore(_ => store);
+        build?.Invoke(builder);
         _provider = collection.BuildServiceProvider();
         Cache = _provider.GetRequiredService<ITypedCache>();
     }

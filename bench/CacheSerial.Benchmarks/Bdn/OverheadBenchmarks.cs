@@ -37,7 +37,7 @@ public class OverheadBenchmarks
         _json = JsonSerializer.SerializeToUtf8Bytes(product, ProductJsonContext.Default.Product);
         var services = new ServiceCollection();
         services.AddCacheSerial(o => o.DefaultEntryOptions = new CacheEntryOptions { Expiration = TimeSpan.FromHours(1) })
-            .UseStore(_ => new MemoryStore())
+            .UseStore(_ => new SynchronousStore())
             .UseSystemTextJson(ProductJsonContext.Default);
         _services = services.BuildServiceProvider();
         _cache = _services.GetRequiredService<ITypedCache>();
@@ -75,29 +75,6 @@ public class OverheadBenchmarks
 
     private static T Completed<T>(ValueTask<T> call) =>
         call.IsCompletedSuccessfully ? call.Result : throw new InvalidOperationException("A hit over a synchronous store did not complete synchronously.");
-
-    /// <summary>Answers from a dictionary, synchronously: no I/O, so only the facade's work is measured.</summary>
-    private sealed class MemoryStore : ICacheStore
-    {
-        private readonly ConcurrentDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
-
-        public ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) =>
-            new(_entries.TryGetValue(key, out var value) ? new CacheStoreLease(value) : CacheStoreLease.None);
-
-        public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken = default)
-        {
-            _entries[key] = value.ToArray();
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
-        {
-            _entries.TryRemove(key, out _);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-    }
 }
 
 /// <summary>

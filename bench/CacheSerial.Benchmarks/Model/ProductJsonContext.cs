@@ -10,5 +10,6 @@ namespace CacheSerial.Benchmarks.Model;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Product))]
+[JsonSerializable(typeof(FrozenProduct))]
 [JsonSerializable(typeof(FusionCacheDistributedEntry<Product>))]
 public sealed partial class ProductJsonContext : JsonSerializerContext;

@@ -21,6 +21,8 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         ICacheStore store,
         CacheSerialOptions options,
         CodecRegistry codecs,
+        MemoryTierOptions? memoryTier,
+        IReadOnlyCollection<Type> sharedTypes,
         TimeProvider timeProvider,
         ILogger logger,
         CacheMetrics metrics)
@@ -32,7 +34,14 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         _metrics = metrics;
         var entries = new EntryCodec(name, _keys, options, codecs, timeProvider, logger, metrics);
         Tier = new DistributedTier(name, store, options, timeProvider, logger, metrics);
-        _pipeline = new CachePipeline(name, Tier, entries, timeProvider, logger, metrics);
+        MemoryTier? memory = null;
+        if (memoryTier is not null)
+        {
+            memory = new MemoryTier(name, memoryTier, new SharedTypes(sharedTypes), timeProvider, logger);
+            Log.MemoryTierLocalOnly(logger, name, memoryTier.LocalExpiration);
+        }
+
+        _pipeline = new CachePipeline(name, memory, new InvalidationHub(memory), Tier, entries, _keys, timeProvider, logger, metrics);
     }
 
     public string Name { get; }
@@ -46,11 +55,11 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var k = _keys.Build(key);
+        KeyBuilder.Validate(key, nameof(key)); // the stored key is built only if memory does not answer
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
-        return Run(CacheOperation.Get, codec, batchSize: -1, (k, policy, codec),
-            static (p, s, observed, ct) => p.GetAsync<T>(s.k, s.codec, s.policy, observed, ct), cancellationToken);
+        return Run(CacheOperation.Get, codec, batchSize: -1, (key, policy, codec),
+            static (p, s, observed, ct) => p.GetAsync<T>(s.key, s.codec, s.policy, observed, ct), cancellationToken);
     }
 
     public ValueTask<T> GetOrCreateAsync<TState, T>(
@@ -60,12 +69,12 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         CacheEntryOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var k = _keys.Build(key);
+        KeyBuilder.Validate(key, nameof(key));
         ArgumentNullException.ThrowIfNull(factory);
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
-        return Run(CacheOperation.GetOrCreate, codec, batchSize: -1, (k, state, factory, policy, codec),
-            static (p, s, observed, ct) => p.GetOrCreateAsync(s.k, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken);
+        return Run(CacheOperation.GetOrCreate, codec, batchSize: -1, (key, state, factory, policy, codec),
+            static (p, s, observed, ct) => p.GetOrCreateAsync(s.key, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken);
     }
 
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CacheSerial.TestSupport.Codecs;
@@ -250,10 +251,14 @@ public abstract class CodecRoundTripTests
         await Task.WhenAll(tasks);
     }
 
-    protected CacheHarness CreateCacheHarness() => new(CreateStore(), build: b =>
+    protected CacheHarness CreateCacheHarness(bool memoryTier = false) => new(CreateStore(), build: b =>
     {
         ConfigureStore(b);
         b.UseCodec(Codec);
+        if (memoryTier)
+        {
+            b.UseMemoryTier();
+        }
     });
 
     /// <summary>Gives the cache a store of its own (for example <c>UseStackExchangeRedis</c>) instead of <see cref="CreateStore"/>'s through the adapter.</summary>
@@ -261,7 +266,8 @@ public abstract class CodecRoundTripTests
     {
     }
 
-    /// <summary>Round-trips <paramref name="value"/> directly (one and many segments) and through a cache.</summary>
+    /// <summary>Round-trips <paramref name="value"/> directly (one and many segments), through a cache, and through a
+    /// cache's memory tier (the payload it keeps from a store read and from a write, decoded per hit).</summary>
     protected async Task RoundTripAsync<T>(T value, Action<T, T>? assertEqual = null)
     {
         assertEqual ??= (expected, actual) => Assert.Equivalent(expected, actual, strict: true);
@@ -284,5 +290,15 @@ public abstract class CodecRoundTripTests
         var reread = await h.Cache.TryGetAsync<T>("fresh", cancellationToken: Ct);
         Assert.True(reread.HasValue);
         assertEqual(value, reread.Value!);
+
+        using var m = CreateCacheHarness(memoryTier: true);
+        await m.Cache.SetAsync("read", value, new CacheEntryOptions { Flags = CacheEntryFlags.SkipLocalWrite }, Ct);
+        await m.Cache.SetAsync("written", value, cancellationToken: Ct);
+        foreach (var key in (string[])["read", "read", "written"]) // the first read fills memory from the store
+        {
+            var fromMemory = await m.Cache.TryGetAsync<T>(key, cancellationToken: Ct);
+            Assert.True(fromMemory.HasValue, $"the memory tier lost '{key}'");
+            assertEqual(value, fromMemory.Value!);
+        }
     }
 }

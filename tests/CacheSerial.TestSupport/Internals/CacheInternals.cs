@@ -19,6 +19,9 @@ public static class CacheInternals
 
     internal static StoreCallDeadline DeadlineOf(ITypedCache cache) => Of(cache).Tier.Deadline;
 
+    /// <summary>The cache's memory tier, or null without one.</summary>
+    internal static MemoryTier? MemoryOf(ITypedCache cache) => MemoryOf(PipelineOf(Of(cache)));
+
     /// <summary>Store calls the deadline watches now.</summary>
     internal static int PendingCount(this StoreCallDeadline deadline)
     {
@@ -47,6 +50,12 @@ public static class CacheInternals
     // deadline's list of watched calls and timer state (both guarded by its lock).
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_keys")]
     private static extern ref KeyBuilder KeysOf(DefaultTypedCache cache);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_pipeline")]
+    private static extern ref CachePipeline PipelineOf(DefaultTypedCache cache);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_memory")]
+    private static extern ref MemoryTier? MemoryOf(CachePipeline pipeline);
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_store")]
     private static extern ref ICacheStore StoreOf(DistributedTier tier);

@@ -148,6 +148,22 @@ public sealed class CacheSerialTestHarnessTests
         Assert.Equal(2, cache.Calls.Count);
     }
 
+    [Fact]
+    public async Task UseMemoryTier_StoreEntryGone_ServedFromMemoryUntilLocalExpiration()
+    {
+        using var cache = new CacheSerialTestHarness(build: b => b.UseMemoryTier(o => o.LocalExpiration = TimeSpan.FromSeconds(10)));
+        var service = new PriceService(cache.Cache);
+        await service.GetPriceAsync(1, Ct);
+        await cache.Store.RemoveAsync("price:1", Ct); // below the cache (no key prefix): memory still has the value
+
+        await service.GetPriceAsync(1, Ct);
+        Assert.Equal(1, cache.FactoryRuns("price:1"));
+
+        cache.AdvanceTime(TimeSpan.FromSeconds(10));
+        await service.GetPriceAsync(1, Ct);
+        Assert.Equal(2, cache.FactoryRuns("price:1"));
+    }
+
     private sealed class PriceService(ITypedCache cache)
     {
         public ValueTask<decimal> GetPriceAsync(int id, CancellationToken cancellationToken) =>

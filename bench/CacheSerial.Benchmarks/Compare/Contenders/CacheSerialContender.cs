@@ -6,7 +6,7 @@ namespace CacheSerial.Benchmarks.Compare.Contenders;
 
 /// <summary>
 /// CacheSerial's <see cref="ITypedCache"/>, JSON or MessagePack, over RedisCache (the IDistributedCache path) or the
-/// native Redis store (with or without its distributed lock).
+/// native Redis store (with or without its distributed lock), with or without the memory tier.
 /// </summary>
 public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
 {
@@ -17,20 +17,27 @@ public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
     private ServiceProvider? _services;
     private readonly CacheSerialCodec _codec;
     private readonly CacheSerialStore _store;
+    private readonly CacheSerialMemory _memory;
     private ITypedCache? _cache;
 
-    public CacheSerialContender(CacheSerialCodec codec, CacheSerialStore store = CacheSerialStore.DistributedCache)
+    public CacheSerialContender(CacheSerialCodec codec, CacheSerialStore store = CacheSerialStore.DistributedCache, CacheSerialMemory memory = CacheSerialMemory.Off)
     {
         _codec = codec;
         _store = store;
+        _memory = memory;
         _missNotExpected = (key, _, _) => throw new UnexpectedMissException(Name, key); // allocated once, not per hit
     }
 
-    public string Name => _store switch
+    public string Name => (_store switch
     {
         CacheSerialStore.DistributedCache => _codec == CacheSerialCodec.Json ? "CacheSerial JSON" : "CacheSerial MessagePack",
         CacheSerialStore.Native => _codec == CacheSerialCodec.Json ? NativeJsonName : "CacheSerial native MessagePack",
         _ => "CacheSerial native JSON + lock",
+    }) + _memory switch
+    {
+        CacheSerialMemory.Decoded => " + memory",
+        CacheSerialMemory.Shared => " + memory (shared)",
+        _ => "",
     };
 
     /// <summary>The native store's JSON row, which the report's headline compares with the peers.</summary>
@@ -43,7 +50,12 @@ public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
             CacheSerialStore.Native => "the native store (`UseStackExchangeRedis`)",
             _ => "the native store with `DistributedLock = true` (a lock round trip per miss)",
         } + (_codec == CacheSerialCodec.Json ? ", `SystemTextJsonCodec(ProductJsonContext.Default)`" : ", `MessagePackCodec` (attributed type)") +
-        "; bulk = `GetManyAsync`" + (_store == CacheSerialStore.DistributedCache ? " (parallel single reads)" : " (one `MGET`)");
+        "; bulk = `GetManyAsync`" + (_store == CacheSerialStore.DistributedCache ? " (parallel single reads)" : " (one `MGET`)") + _memory switch
+        {
+            CacheSerialMemory.Decoded => "; `UseMemoryTier` (local lifetime = the entry's; hits decode the kept payload)",
+            CacheSerialMemory.Shared => "; `UseMemoryTier` + `ShareInstancesOf<Product>()` (hits return the kept instance)",
+            _ => "",
+        };
 
     public ValueTask SetupAsync(ContenderEnvironment environment, CancellationToken cancellationToken)
     {
@@ -70,6 +82,16 @@ public sealed class CacheSerialContender : ICacheContender, IBulkReadContender
         else
         {
             builder.UseMessagePack();
+        }
+
+        if (_memory != CacheSerialMemory.Off)
+        {
+            builder.UseMemoryTier(o => o.LocalExpiration = environment.Expiration);
+        }
+
+        if (_memory == CacheSerialMemory.Shared)
+        {
+            builder.ShareInstancesOf<Product>();
         }
 
         _services = services.BuildServiceProvider();
@@ -109,6 +131,14 @@ public enum CacheSerialStore
     DistributedCache,
     Native,
     NativeWithLock,
+}
+
+/// <summary>Whether a <see cref="CacheSerialContender"/> has a memory tier, and how it keeps <see cref="Product"/>.</summary>
+public enum CacheSerialMemory
+{
+    Off,
+    Decoded,
+    Shared,
 }
 
 /// <summary>The codec a <see cref="CacheSerialContender"/> uses.</summary>

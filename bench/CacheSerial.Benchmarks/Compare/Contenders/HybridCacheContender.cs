@@ -43,7 +43,7 @@ public sealed class HybridCacheContender : ICacheContender
             Flags = _localCache ? HybridCacheEntryFlags.None : HybridCacheEntryFlags.DisableLocalCache,
         };
         services.AddHybridCache(o => o.DefaultEntryOptions = _entryOptions)
-            .AddSerializer(new SourceGeneratedJsonSerializer<Product>(ProductJsonContext.Default.Product));
+            .AddSerializer(new HybridJsonSerializer<Product>(ProductJsonContext.Default.Product));
         _services = services.BuildServiceProvider();
         _cache = _services.GetRequiredService<HybridCache>();
         return ValueTask.CompletedTask;
@@ -61,20 +61,4 @@ public sealed class HybridCacheContender : ICacheContender
     public ValueTask DisposeAsync() => _services?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private HybridCache Cache => _cache ?? throw new InvalidOperationException("SetupAsync has not run.");
-
-    /// <summary>HybridCache's serializer contract over a source-generated type: the same metadata CacheSerial's codec uses.</summary>
-    private sealed class SourceGeneratedJsonSerializer<T>(JsonTypeInfo<T> typeInfo) : IHybridCacheSerializer<T>
-    {
-        public T Deserialize(ReadOnlySequence<byte> source)
-        {
-            var reader = new Utf8JsonReader(source);
-            return JsonSerializer.Deserialize(ref reader, typeInfo)!;
-        }
-
-        public void Serialize(T value, IBufferWriter<byte> target)
-        {
-            using var writer = new Utf8JsonWriter(target);
-            JsonSerializer.Serialize(writer, value, typeInfo);
-        }
-    }
 }

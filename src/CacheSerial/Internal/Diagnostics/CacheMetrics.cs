@@ -60,8 +60,12 @@ internal sealed class CacheMetrics
 
     public bool CodecDurationEnabled => _codecDuration.Enabled;
 
-    /// <summary>Counts one lookup's outcome: exactly one of hits, stale hits and misses; negative hits on top.</summary>
-    public void Lookup(string cacheName, string codec, ReadState state, bool isNegative)
+    /// <summary>
+    /// Counts one lookup's outcome at one level (<see cref="CacheTags.Memory"/> or <see cref="CacheTags.Distributed"/>):
+    /// exactly one of hits, stale hits and misses; negative hits on top. A lookup memory does not answer counts a miss
+    /// there and its outcome at the store.
+    /// </summary>
+    public void Lookup(string cacheName, string codec, string level, ReadState state, bool isNegative)
     {
         var counter = state switch
         {
@@ -71,12 +75,16 @@ internal sealed class CacheMetrics
         };
         if (counter.Enabled)
         {
-            counter.Add(1, Tags(cacheName, codec));
+            var tags = Tags(cacheName, codec);
+            tags.Add(CacheTags.Level, level);
+            counter.Add(1, tags);
         }
 
         if (isNegative && state != ReadState.Miss && _negativeHits.Enabled)
         {
-            _negativeHits.Add(1, Tags(cacheName, codec));
+            var tags = Tags(cacheName, codec);
+            tags.Add(CacheTags.Level, level);
+            _negativeHits.Add(1, tags);
         }
     }
 

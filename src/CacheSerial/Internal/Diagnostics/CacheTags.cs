@@ -14,6 +14,11 @@ internal static class CacheTags
     public const string FactoryRan = "cacheserial.factory.ran";
     public const string BatchSize = "cacheserial.batch.size";
     public const string ErrorType = "error.type";
+    public const string Level = "cache.level";
+
+    // Levels of the lookup counters.
+    public const string Memory = "memory";
+    public const string Distributed = "distributed";
 
     // Reasons a write is skipped.
     public const string TooLarge = "too_large";

@@ -81,6 +81,16 @@ internal static partial class Log
         Message = "Cache '{CacheName}': a store call given up at the deadline then failed.")]
     public static partial void AbandonedStoreCallFailedDetail(ILogger logger, string cacheName, Exception exception);
 
+    // Once per cache, when it is created: until an invalidation source exists, another process's change is seen here only
+    // when the local lifetime ends.
+    [LoggerMessage(EventId = 7001, EventName = "MemoryTierLocalOnly", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': memory tier on without an invalidation source; another process's writes and removes are seen here after at most {LocalExpiration} (MemoryTierOptions.LocalExpiration).")]
+    public static partial void MemoryTierLocalOnly(ILogger logger, string cacheName, TimeSpan localExpiration);
+
+    [LoggerMessage(EventId = 7002, EventName = "MemoryEntryDecodeFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a {TypeName} kept in memory could not be decoded again; it was dropped and the store is read.")]
+    public static partial void MemoryEntryDecodeFailed(ILogger logger, string cacheName, string typeName, Exception exception);
+
     [LoggerMessage(EventId = 1101, EventName = "CircuitBreakerOpened", Level = LogLevel.Warning,
         Message = "Cache '{CacheName}': {Failures} store calls failed in a row; the circuit breaker is open for {Duration}: reads are misses and writes are skipped.")]
     public static partial void CircuitBreakerOpened(ILogger logger, string cacheName, int failures, TimeSpan duration);

@@ -40,31 +40,33 @@ internal sealed class EntryCodec
     }
 
     /// <summary>
-    /// Encodes an entry for writing, or returns null when it must not be stored (already expired, too large).
-    /// Throws <see cref="CacheSerializationException"/> when the codec cannot write the value: a caller's mistake.
+    /// Encodes an entry for writing; its <see cref="EncodedEntry.Buffer"/> is null when it must not be stored (already
+    /// expired, too large). Throws <see cref="CacheSerializationException"/> when the codec cannot write the value: a
+    /// caller's mistake.
     /// </summary>
-    public PooledBufferWriter? Encode<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out CacheStoreEntryOptions storeOptions)
+    public EncodedEntry Encode<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed)
     {
         var now = _time.GetUtcNow();
-        if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, out var expiresAtMs, out storeOptions))
+        if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, out var expiresAtMs, out var storeOptions))
         {
             Log.WriteSkippedExpired(_logger, _name, key.Key);
             _metrics.WriteSkipped(_name, CacheTags.Expired);
-            return null;
+            return default;
         }
 
         // The plain JSON layout is the codec's output alone; a null is the JSON text "null".
         var isNull = value is null && !_plainJson;
         var writer = new PooledBufferWriter();
         var payloadOffset = 0;
+        var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
+        var createdAtMs = now.ToUnixTimeMilliseconds();
         if (!_plainJson)
         {
             Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
             _keys.KeyCheck(key.LogicalKey, keyCheck);
-            var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
             payloadOffset = Envelope.WriteHeader(
                 writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
-                flags, now.ToUnixTimeMilliseconds(), expiresAtMs);
+                flags, createdAtMs, expiresAtMs);
         }
 
         if (!isNull)
@@ -95,7 +97,7 @@ internal sealed class EntryCodec
             Log.PayloadTooLarge(_logger, _name, typeof(T).Name, payloadBytes, _maximumPayloadBytes);
             _metrics.WriteSkipped(_name, CacheTags.TooLarge);
             writer.Dispose();
-            return null;
+            return default;
         }
 
         if (!_plainJson)
@@ -103,34 +105,43 @@ internal sealed class EntryCodec
             Envelope.Complete(writer, payloadOffset);
         }
 
-        return writer;
+        return new EncodedEntry(writer, storeOptions, payloadOffset, payloadBytes, createdAtMs, expiresAtMs, flags);
     }
 
     /// <summary>
     /// Checks and decodes stored bytes, and judges the entry's freshness under <paramref name="policy"/>; an expired
     /// entry without fail-safe is a miss before its payload is decoded. Counts the lookup.
     /// </summary>
-    public EntryRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool countLookup = true)
+    public EntryRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool countLookup = true) =>
+        Decode<T>(key, codec, policy, data, observed, out _, countLookup);
+
+    /// <summary>As <see cref="Decode{T}(CacheKey, CodecInfo, EntryPolicy, ReadOnlyMemory{byte}, ObservedOperation?, bool)"/>,
+    /// also giving where the payload lies in <paramref name="data"/> (for the memory tier to keep).</summary>
+    public EntryRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload, bool countLookup = true)
     {
-        var read = DecodeCore<T>(key, codec, policy, data, observed);
+        var read = DecodeCore<T>(key, codec, policy, data, observed, out payload);
         if (countLookup)
         {
-            _metrics.Lookup(_name, codec.Name, read.State, read.IsNegative);
+            _metrics.Lookup(_name, codec.Name, CacheTags.Distributed, read.State, read.IsNegative);
         }
 
         return read;
     }
 
-    /// <summary>A lookup that found nothing in the store.</summary>
-    public void CountMiss(CodecInfo codec) => _metrics.Lookup(_name, codec.Name, ReadState.Miss, isNegative: false);
+    /// <summary>A lookup at the memory tier: a hit (answered there) or a miss (the store is read next).</summary>
+    public void CountLocal<T>(CodecInfo codec, in EntryRead<T> read) => _metrics.Lookup(_name, codec.Name, CacheTags.Memory, read.State, read.IsNegative);
 
-    private EntryRead<T> DecodeCore<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed)
+    /// <summary>A lookup that found nothing in the store.</summary>
+    public void CountMiss(CodecInfo codec) => _metrics.Lookup(_name, codec.Name, CacheTags.Distributed, ReadState.Miss, isNegative: false);
+
+    private EntryRead<T> DecodeCore<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload)
     {
+        payload = default;
         if (_plainJson)
         {
             return data.Length > _maximumPayloadBytes
                 ? Reject<T>(key, codec, CacheEntryRejectReason.PayloadTooLarge, null)
-                : DecodePayload<T>(key, codec, data, default, ReadState.Fresh, refreshDue: false, observed);
+                : DecodePlain<T>(key, codec, data, observed, out payload);
         }
 
         var span = data.Span;
@@ -164,7 +175,20 @@ internal sealed class EntryCodec
             return new EntryRead<T>(new CacheEntry<T>(default!, header.CreatedAtMs, header.ExpiresAtMs, header.Flags), state, refreshDue);
         }
 
-        return DecodePayload<T>(key, codec, data.Slice(payloadOffset, payloadLength), header, state, refreshDue, observed);
+        var read = DecodePayload<T>(key, codec, data.Slice(payloadOffset, payloadLength), header, state, refreshDue, observed);
+        if (read.State != ReadState.Miss)
+        {
+            payload = new Range(payloadOffset, payloadOffset + payloadLength);
+        }
+
+        return read;
+    }
+
+    private EntryRead<T> DecodePlain<T>(CacheKey key, CodecInfo codec, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload)
+    {
+        var read = DecodePayload<T>(key, codec, data, default, ReadState.Fresh, refreshDue: false, observed);
+        payload = read.State == ReadState.Miss ? default : Range.All;
+        return read;
     }
 
     private EntryRead<T> DecodePayload<T>(

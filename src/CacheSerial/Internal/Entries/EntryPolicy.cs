@@ -21,6 +21,7 @@ internal sealed class EntryPolicy
         FactoryHardTimeout = call.FactoryHardTimeout ?? defaults.FactoryHardTimeout;
         EagerRefreshThreshold = call.EagerRefreshThreshold ?? defaults.EagerRefreshThreshold;
         NegativeExpiration = call.NegativeExpiration ?? defaults.NegativeExpiration;
+        LocalExpiration = call.LocalExpiration ?? defaults.LocalExpiration;
         if (FactorySoftTimeout >= FactoryHardTimeout)
         {
             FactorySoftTimeout = null; // inherited separately: a soft timeout at or past the hard one never fires first
@@ -49,6 +50,7 @@ internal sealed class EntryPolicy
         FactoryHardTimeout = source.FactoryHardTimeout;
         EagerRefreshThreshold = source.EagerRefreshThreshold;
         NegativeExpiration = source.NegativeExpiration;
+        LocalExpiration = source.LocalExpiration;
         IsNegative = context.IsNegative;
     }
 
@@ -76,12 +78,21 @@ internal sealed class EntryPolicy
 
     public TimeSpan? NegativeExpiration { get; }
 
+    /// <summary>The memory tier's lifetime for this call's entries; null for the tier's default.</summary>
+    public TimeSpan? LocalExpiration { get; }
+
     /// <summary>The entry written under this policy is a negative result.</summary>
     public bool IsNegative { get; }
 
     public bool SkipRead => (Flags & CacheEntryFlags.SkipRead) != 0;
 
     public bool SkipWrite => (Flags & CacheEntryFlags.SkipWrite) != 0;
+
+    /// <summary>The memory tier is not read (the whole cache is not read, or only memory is skipped).</summary>
+    public bool SkipLocalRead => (Flags & (CacheEntryFlags.SkipRead | CacheEntryFlags.SkipLocalRead)) != 0;
+
+    /// <summary>Nothing is kept in the memory tier.</summary>
+    public bool SkipLocalWrite => (Flags & (CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalWrite)) != 0;
 
     /// <summary>Merges per-call options over validated defaults; the lifetime trio is inherited as a group.</summary>
     public static EntryPolicy Create(CacheEntryOptions? call, CacheEntryOptions defaults)

@@ -44,6 +44,12 @@ internal sealed class KeyBuilder
     public CacheKey Build(string key, string paramName)
     {
         Validate(key, paramName);
+        return BuildValidated(key);
+    }
+
+    /// <summary>As <see cref="Build(string)"/> for a key the caller already passed through <see cref="Validate"/>.</summary>
+    public CacheKey BuildValidated(string key)
+    {
         var logical = _prefixPart.Length == 0 ? key : string.Concat(_prefixPart, key);
         var store = logical.Length <= MaximumKeyLength ? logical : Hashed(key);
         return new CacheKey(key, logical, store);

@@ -167,7 +167,11 @@ internal sealed partial class CachePipeline
         await StoreProducedAsync(running, job, produced, context).ConfigureAwait(false);
     }
 
-    /// <summary>Encodes the produced values (a value the codec cannot write fails its key's callers only), writes them, completes the flights.</summary>
+    /// <summary>
+    /// Encodes the produced values (a value the codec cannot write fails its key's callers only), keeps them in memory,
+    /// writes them, completes the flights. With a memory tier (unless it awaits store writes) the callers are released
+    /// once memory has the values, before the store write ends.
+    /// </summary>
     private async ValueTask StoreProducedAsync<T>(List<FactoryMember<T>> running, FactoryJob<T> job, Produced<T> produced, CacheFactoryContext context)
     {
         var final = job.Policy.With(context);
@@ -192,7 +196,9 @@ internal sealed partial class CachePipeline
                 {
                     try
                     {
-                        encoded.Add(member.Key, _entries.Encode(member.Key, value, job.Codec, final, null, out var storeOptions), storeOptions);
+                        var entry = _entries.Encode(member.Key, value, job.Codec, final, null);
+                        KeepWritten(member.Key, value, entry, job.Codec, final);
+                        encoded.Add(member.Key, entry);
                     }
                     catch (CacheSerializationException ex)
                     {
@@ -210,6 +216,12 @@ internal sealed partial class CachePipeline
         if (omitted > 0)
         {
             Log.BatchFactoryOmittedKeys(_logger, _name, omitted, running.Count);
+        }
+
+        var releasedEarly = _memory is { AwaitStoreWrites: false } && !final.SkipLocalWrite;
+        if (releasedEarly)
+        {
+            Release(running, encoded);
         }
 
         if (encoded is { Count: > 0 })
@@ -230,7 +242,15 @@ internal sealed partial class CachePipeline
             encoded?.Dispose();
         }
 
-        // The flights still open are the keys produced and not refused by the codec.
+        if (!releasedEarly)
+        {
+            Release(running, encoded);
+        }
+    }
+
+    /// <summary>Completes the flights still open: the keys produced and not refused by the codec.</summary>
+    private void Release<T>(List<FactoryMember<T>> running, EncodedEntries? encoded)
+    {
         for (var i = 0; i < running.Count; i++)
         {
             var flight = running[i].Flight;

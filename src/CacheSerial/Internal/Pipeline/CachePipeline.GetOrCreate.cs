@@ -2,8 +2,10 @@ namespace CacheSerial.Internal;
 
 internal sealed partial class CachePipeline
 {
+    /// <summary>Get-or-create of one key: memory, then the store, then the key's flight (one factory run). The key is
+    /// the caller's, already validated: a memory hit never builds the stored key.</summary>
     public ValueTask<T> GetOrCreateAsync<TState, T>(
-        CacheKey key,
+        string key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
         EntryPolicy policy,
@@ -18,20 +20,33 @@ internal sealed partial class CachePipeline
                 observed.Outcome = "miss";
             }
 
-            return JoinOrStartAsync(key, state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
+            return JoinOrStartAsync(_keys.BuildValidated(key), state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
         }
 
-        var generation = _produced.Read(key);
-        var read = ReadAsync<T>(key, codec, policy, observed, cancellationToken);
+        var lookup = ReadLocal<T>(key, codec, policy, observed, out var local);
+        if (lookup == MemoryLookup.Hit)
+        {
+            if (local.RefreshDue)
+            {
+                StartEagerRefresh([(_keys.BuildValidated(key), local)], new SingleFactoryJob<TState, T>(state, factory, policy, codec));
+            }
+
+            return new ValueTask<T>(local.Value);
+        }
+
+        var k = _keys.BuildValidated(key);
+        var generation = _produced.Read(k);
+        var read = ReadAsync<T>(k, codec, policy, observed, cancellationToken);
         return read.IsCompletedSuccessfully
-            ? OnRead(read.Result, key, state, factory, policy, codec, generation, observed, cancellationToken)
-            : AwaitReadAsync(read, key, state, factory, policy, codec, generation, observed, cancellationToken);
+            ? OnRead(read.Result, local, k, state, factory, policy, codec, generation, observed, cancellationToken)
+            : AwaitReadAsync(read, local, k, state, factory, policy, codec, generation, observed, cancellationToken);
     }
 
     // Pooled (a ValueTask is awaited once): a hit that waits for the store allocates no state machine.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> AwaitReadAsync<TState, T>(
         ValueTask<EntryRead<T>> read,
+        EntryRead<T> fallback,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -42,11 +57,14 @@ internal sealed partial class CachePipeline
         CancellationToken cancellationToken)
     {
         var result = await read.ConfigureAwait(false);
-        return await OnRead(result, key, state, factory, policy, codec, generation, observed, cancellationToken).ConfigureAwait(false);
+        return await OnRead(result, fallback, key, state, factory, policy, codec, generation, observed, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A fresh value is returned (starting an eager refresh when due); anything else joins or starts the flight,
+    /// with the store's stale value or, failing that, memory's fallback for fail-safe.</summary>
     private ValueTask<T> OnRead<TState, T>(
         EntryRead<T> read,
+        EntryRead<T> fallback,
         CacheKey key,
         TState state,
         Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
@@ -58,7 +76,7 @@ internal sealed partial class CachePipeline
     {
         if (read.State != ReadState.Fresh)
         {
-            return JoinOrStartAsync(key, state, factory, policy, codec, read, generation, observed, cancellationToken);
+            return JoinOrStartAsync(key, state, factory, policy, codec, OrFallback(read, fallback), generation, observed, cancellationToken);
         }
 
         if (read.RefreshDue)

@@ -12,8 +12,9 @@ internal sealed partial class CachePipeline
     // the current value, so it never gets bytes read before this process's own write of that key completed.
     private readonly KeyGenerations _written = new();
 
-    /// <summary>A lookup: reads and decodes; store failures and rejected entries are misses.</summary>
-    public ValueTask<CacheResult<T>> GetAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
+    /// <summary>A lookup: memory first, then the store; store failures and rejected entries are misses. The key is the
+    /// caller's, already validated: a memory hit never builds the stored key.</summary>
+    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
         if (policy.SkipRead)
         {
@@ -25,7 +26,12 @@ internal sealed partial class CachePipeline
             return default;
         }
 
-        var read = ReadAsync<T>(key, codec, policy, observed, cancellationToken);
+        if (ReadLocal<T>(key, codec, policy, observed, out var local) == MemoryLookup.Hit)
+        {
+            return new ValueTask<CacheResult<T>>(local.ToResult());
+        }
+
+        var read = ReadAsync<T>(_keys.BuildValidated(key), codec, policy, observed, cancellationToken);
         return read.IsCompletedSuccessfully ? new ValueTask<CacheResult<T>>(read.Result.ToResult()) : AwaitResultAsync(read);
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -33,24 +39,26 @@ internal sealed partial class CachePipeline
             (await pending.ConfigureAwait(false)).ToResult();
     }
 
-    /// <summary>A bulk lookup of distinct keys, in key order.</summary>
+    /// <summary>A bulk lookup of distinct keys, in key order: memory first, then one store call for the rest.</summary>
     public async ValueTask<EntryRead<T>[]> GetManyAsync<T>(CacheKey[] keys, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken) =>
         policy.SkipRead || keys.Length == 0
             ? new EntryRead<T>[keys.Length]
             : await ReadManyAsync<T>(keys, codec, policy, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Reads and decodes one key; completes synchronously when the store does.</summary>
+    /// <summary>Reads and decodes one key from the store (memory keeps a fresh answer); completes synchronously when the store does.</summary>
     /// <remarks>Concurrent reads of one key share one store call unless <paramref name="share"/> is false (see StoreReadAsync).
     /// The read frames use pooled builders (each ValueTask is awaited once), so a hit allocates no state machine.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<EntryRead<T>> ReadAsync<T>(
         CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken, bool share = true)
     {
+        var generation = LocalGeneration(key);
         using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, share, cancellationToken).ConfigureAwait(false);
         EntryRead<T> read;
         if (bytes.Found)
         {
-            read = _entries.Decode<T>(key, codec, policy, bytes.Data, observed);
+            read = _entries.Decode<T>(key, codec, policy, bytes.Data, observed, out var payload);
+            KeepRead(key, generation, read, bytes.Data, payload, codec, policy);
         }
         else
         {
@@ -66,23 +74,58 @@ internal sealed partial class CachePipeline
         return read;
     }
 
-    /// <summary>Reads and decodes distinct keys with one store call; a failed call, an open breaker or a timeout makes every key a miss.</summary>
+    /// <summary>
+    /// Reads and decodes distinct keys: memory first, then one store call for the keys memory did not answer; a failed
+    /// call, an open breaker or a timeout makes those keys misses (or, under fail-safe, memory's fallback).
+    /// </summary>
     private async ValueTask<EntryRead<T>[]> ReadManyAsync<T>(CacheKey[] keys, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
         var reads = new EntryRead<T>[keys.Length];
-        var leases = await _tier.ReadManyAsync(keys, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        var fallbacks = _memory is null ? null : new EntryRead<T>[keys.Length];
+        List<int>? fromStore = null;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (leases?[i] is { HasValue: true } lease)
+            var lookup = ReadLocal(keys[i].Key, codec, policy, null, out reads[i]);
+            if (lookup != MemoryLookup.Hit)
+            {
+                fallbacks?[i] = reads[i];
+                reads[i] = default;
+                (fromStore ??= new List<int>(keys.Length)).Add(i);
+            }
+        }
+
+        if (fromStore is null)
+        {
+            return reads;
+        }
+
+        var storeKeys = fromStore.Count == keys.Length ? keys : [.. fromStore.Select(i => keys[i])];
+        var generations = new long[storeKeys.Length];
+        for (var j = 0; j < storeKeys.Length; j++)
+        {
+            generations[j] = LocalGeneration(storeKeys[j]);
+        }
+
+        var leases = await _tier.ReadManyAsync(storeKeys, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
+        for (var j = 0; j < storeKeys.Length; j++)
+        {
+            var i = fromStore[j];
+            if (leases?[j] is { HasValue: true } lease)
             {
                 using (lease)
                 {
-                    reads[i] = _entries.Decode<T>(keys[i], codec, policy, lease.Data, null);
+                    reads[i] = _entries.Decode<T>(keys[i], codec, policy, lease.Data, null, out var payload);
+                    KeepRead(keys[i], generations[j], reads[i], lease.Data, payload, codec, policy);
                 }
             }
             else
             {
                 _entries.CountMiss(codec);
+            }
+
+            if (fallbacks is not null)
+            {
+                reads[i] = OrFallback(reads[i], fallbacks[i]);
             }
         }
 
@@ -96,8 +139,16 @@ internal sealed partial class CachePipeline
     /// </summary>
     private async ValueTask<EntryRead<T>> PollAsync<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
+        var generation = LocalGeneration(key);
         using var lease = await _tier.ReadAsync(key, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
-        return lease.HasValue ? _entries.Decode<T>(key, codec, policy, lease.Data, null, countLookup: false) : default;
+        if (!lease.HasValue)
+        {
+            return default;
+        }
+
+        var read = _entries.Decode<T>(key, codec, policy, lease.Data, null, out var payload, countLookup: false);
+        KeepRead(key, generation, read, lease.Data, payload, codec, policy);
+        return read;
     }
 
     /// <summary>An entry's bytes, or none for a miss, an open breaker, a failure or a timeout.</summary>

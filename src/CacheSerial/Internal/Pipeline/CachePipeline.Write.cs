@@ -2,7 +2,10 @@ namespace CacheSerial.Internal;
 
 internal sealed partial class CachePipeline
 {
-    /// <summary>Encodes and writes one entry. A value the codec cannot write throws; a store failure is logged, never thrown.</summary>
+    /// <summary>
+    /// Encodes one entry, keeps it in memory, writes it to the store. A value the codec cannot write throws; a store
+    /// failure is logged, never thrown.
+    /// </summary>
     /// <returns>Whether the store confirmed the write.</returns>
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
@@ -11,8 +14,11 @@ internal sealed partial class CachePipeline
             return default;
         }
 
-        var encoded = _entries.Encode(key, value, codec, policy, observed, out var storeOptions);
-        return encoded is null ? default : WrittenAsync(_tier.WriteAsync(key, encoded, storeOptions, cancellationToken), new StoreTarget(key));
+        var encoded = _entries.Encode(key, value, codec, policy, observed);
+        KeepWritten(key, value, encoded, codec, policy);
+        return encoded.Buffer is null
+            ? default
+            : WrittenAsync(_tier.WriteAsync(key, encoded.Buffer, encoded.StoreOptions, cancellationToken), new StoreTarget(key));
     }
 
     /// <summary>Encodes every entry first (a value the codec cannot write means nothing is written), then one store call.</summary>
@@ -24,11 +30,13 @@ internal sealed partial class CachePipeline
         }
 
         var encoded = new EncodedEntries(keys.Count);
+        var each = new EncodedEntry[keys.Count];
         try
         {
             for (var i = 0; i < keys.Count; i++)
             {
-                encoded.Add(keys[i], _entries.Encode(keys[i], values[i], codec, policy, null, out var storeOptions), storeOptions);
+                each[i] = _entries.Encode(keys[i], values[i], codec, policy, null);
+                encoded.Add(keys[i], each[i]);
             }
         }
         catch
@@ -37,11 +45,45 @@ internal sealed partial class CachePipeline
             throw;
         }
 
+        // Only once every value encoded: a value the codec refuses leaves memory as it was, like the store.
+        for (var i = 0; i < keys.Count; i++)
+        {
+            KeepWritten(keys[i], values[i], each[i], codec, policy);
+        }
+
         return WrittenAsync(_tier.WriteManyAsync(encoded, cancellationToken), new StoreTarget(keys));
     }
 
-    public ValueTask<bool> RemoveAsync(CacheKey key, CancellationToken cancellationToken) =>
-        WrittenAsync(_tier.RemoveAsync(key, cancellationToken), new StoreTarget(key));
+    /// <summary>Removes the key from the store, then from memory (through the invalidation hub) whatever the store said:
+    /// a store read racing the remove keeps nothing in memory.</summary>
+    public ValueTask<bool> RemoveAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        var removed = WrittenAsync(_tier.RemoveAsync(key, cancellationToken), new StoreTarget(key));
+        if (_memory is null)
+        {
+            return removed;
+        }
+
+        if (removed.IsCompleted)
+        {
+            _hub.Evict(key.Key);
+            return removed;
+        }
+
+        return EvictAfterAsync(removed, key.Key);
+
+        async ValueTask<bool> EvictAfterAsync(ValueTask<bool> pending, string key)
+        {
+            try
+            {
+                return await pending.ConfigureAwait(false);
+            }
+            finally
+            {
+                _hub.Evict(key);
+            }
+        }
+    }
 
     public ValueTask<bool> RefreshAsync(CacheKey key, CancellationToken cancellationToken) =>
         _tier.RefreshAsync(key, cancellationToken);

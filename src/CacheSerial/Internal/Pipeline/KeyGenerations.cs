@@ -19,5 +19,16 @@ internal sealed class KeyGenerations
 
     public long ReadStripe(int stripe) => Volatile.Read(ref _counters[stripe]);
 
-    public void Bump(CacheKey key) => Interlocked.Increment(ref _counters[StripeOf(key.Hash)]);
+    public void Bump(CacheKey key) => BumpStripe(StripeOf(key.Hash));
+
+    public void BumpStripe(int stripe) => Interlocked.Increment(ref _counters[stripe]);
+
+    /// <summary>Every key changed (a clear).</summary>
+    public void BumpAll()
+    {
+        for (var i = 0; i < Stripes; i++)
+        {
+            Interlocked.Increment(ref _counters[i]);
+        }
+    }
 }

@@ -19,12 +19,12 @@ internal sealed class EncodedEntries(int capacity) : IReadOnlyList<CacheKey>, ID
 
     public CacheStoreEntryOptions OptionsAt(int index) => _entries[index].Options;
 
-    /// <summary>Adds an entry; a null buffer (not to be stored: expired or too large, already logged) is skipped.</summary>
-    public void Add(CacheKey key, PooledBufferWriter? buffer, CacheStoreEntryOptions options)
+    /// <summary>Adds an entry; one without a buffer (not to be stored: expired or too large, already logged) is skipped.</summary>
+    public void Add(CacheKey key, in EncodedEntry encoded)
     {
-        if (buffer is not null)
+        if (encoded.Buffer is { } buffer)
         {
-            _entries[Count++] = new Entry(key, buffer, options);
+            _entries[Count++] = new Entry(key, buffer, encoded.StoreOptions);
         }
     }
 

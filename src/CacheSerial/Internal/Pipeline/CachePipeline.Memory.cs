@@ -1,0 +1,75 @@
+namespace CacheSerial.Internal;
+
+/// <summary>
+/// The memory tier's part in the pipeline: looked up before the store (by the caller's key, so a hit builds no stored
+/// key), given what store reads find and what this process writes. Without a memory tier every member is a no-op.
+/// </summary>
+internal sealed partial class CachePipeline
+{
+    /// <summary>
+    /// Looks the key up in memory unless the call skips it. A hit is counted as a lookup (the store is not read); a
+    /// fallback (past its local lifetime, kept for fail-safe) is returned only when the call has fail-safe on.
+    /// </summary>
+    private MemoryLookup ReadLocal<T>(string key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out EntryRead<T> read)
+    {
+        read = default;
+        if (_memory is null || policy.SkipLocalRead)
+        {
+            return MemoryLookup.Miss;
+        }
+
+        var lookup = _memory.TryGet(key, codec, policy, out read);
+        if (lookup == MemoryLookup.Hit)
+        {
+            _entries.CountLocal(codec, read);
+            if (observed is not null)
+            {
+                observed.Outcome = ObservedOperation.OutcomeOf(read.State, read.IsNegative);
+            }
+
+            return lookup;
+        }
+
+        _entries.CountLocal(codec, default(EntryRead<T>));
+        if (lookup == MemoryLookup.Fallback && !policy.FailSafe)
+        {
+            read = default;
+            return MemoryLookup.Miss;
+        }
+
+        return lookup;
+    }
+
+    /// <summary>The memory tier's generation of a key, taken before a store read whose answer may be kept.</summary>
+    private long LocalGeneration(CacheKey key) => _memory?.Generation(key.Key) ?? 0;
+
+    /// <summary>Keeps a fresh entry a store read found (its payload from <paramref name="data"/>), unless the call skips memory.</summary>
+    private void KeepRead<T>(CacheKey key, long generation, in EntryRead<T> read, ReadOnlyMemory<byte> data, Range payload, CodecInfo codec, EntryPolicy policy)
+    {
+        if (_memory is not null && read.State == ReadState.Fresh && !policy.SkipLocalWrite)
+        {
+            _memory.Fill(key.Key, generation, read.Entry, data.Span[payload], codec, policy);
+        }
+    }
+
+    /// <summary>Keeps a value this process is writing; a call that skips memory evicts what memory held for the key.</summary>
+    private void KeepWritten<T>(CacheKey key, T value, in EncodedEntry encoded, CodecInfo codec, EntryPolicy policy)
+    {
+        if (_memory is null)
+        {
+            return;
+        }
+
+        if (policy.SkipLocalWrite || encoded.Buffer is null)
+        {
+            _hub.Evict(key.Key);
+            return;
+        }
+
+        _memory.Write(key.Key, value, encoded, codec, policy);
+    }
+
+    /// <summary>A store read missed: under fail-safe, memory's fallback for the key (if any) becomes the stale value.</summary>
+    private static EntryRead<T> OrFallback<T>(in EntryRead<T> read, in EntryRead<T> fallback) =>
+        read.State == ReadState.Miss && fallback.State == ReadState.Stale ? fallback : read;
+}

@@ -1,0 +1,30 @@
+namespace CacheSerial.Internal;
+
+/// <summary>
+/// One key in the memory tier: what its envelope said (created-at, logical expiry, flags) and the tier's own clock for
+/// it (until when it is served from memory, until when it is kept as a fail-safe fallback). Subclasses hold the value:
+/// decoded (<see cref="SharedMemoryEntry{T}"/>, types whose instances can be shared) or encoded
+/// (<see cref="EncodedMemoryEntry"/>, decoded per hit so callers never share a mutable instance).
+/// </summary>
+internal abstract class MemoryEntry(long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
+{
+    public long CreatedAtMs { get; } = createdAtMs;
+
+    /// <summary>The logical expiry (unix ms) from the envelope; 0 for none.</summary>
+    public long ExpiresAtMs { get; } = expiresAtMs;
+
+    public EnvelopeFlags Flags { get; } = flags;
+
+    /// <summary>Served from memory before this instant (unix ms); after it, only a fail-safe fallback.</summary>
+    public long LocalUntilMs { get; } = localUntilMs;
+
+    /// <summary>Dropped from memory at this instant (unix ms): <see cref="LocalUntilMs"/>, or later under fail-safe.</summary>
+    public long KeepUntilMs { get; } = keepUntilMs;
+
+    /// <summary>What the entry is counted as against the tier's byte bound.</summary>
+    public long Size { get; } = size;
+
+    /// <summary>Set on a hit and cleared when the eviction hand passes (second chance); read before it is written, so
+    /// a hot key's hits do not keep writing the same cache line.</summary>
+    public bool Used;
+}

@@ -1,0 +1,317 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace CacheSerial.Internal;
+
+/// <summary>
+/// The in-process tier in front of the store, keyed by the caller's key (so a hit builds no stored key and allocates
+/// nothing). Bounded by entry count and by bytes with a CLOCK hand (second-chance FIFO over a lock-free queue: a hit
+/// sets a bit, the hand clears it once before evicting), time-aware (each entry is served until its local lifetime
+/// ends and kept after that only as a fail-safe fallback), and told about this process's writes and removes so that a
+/// store read racing them never puts an older value back (per-key generations). Only the invalidation hub removes
+/// entries by key; bounds and expiry remove entries here.
+/// </summary>
+internal sealed class MemoryTier
+{
+    /// <summary>What each entry is counted as beyond its key and payload: dictionary node, entry object, queue slot.</summary>
+    public const int EntryOverheadBytes = 128;
+
+    // Queue nodes the hand looks at per write when the tier is within its bounds: dead nodes (replaced or removed
+    // entries) and expired entries leave, so the queue stays close to the number of live entries.
+    private const int SweepPerWrite = 2;
+
+    private readonly ConcurrentDictionary<string, MemoryEntry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Key, MemoryEntry Entry)> _hand = new();
+    private readonly KeyGenerations _generations = new();
+    private readonly string _name;
+    private readonly SharedTypes _shared;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _maximumEntries;
+    private readonly long _maximumBytes;
+    private int _count;
+    private long _bytes;
+
+    public MemoryTier(string name, MemoryTierOptions options, SharedTypes shared, TimeProvider time, ILogger logger)
+    {
+        _name = name;
+        _shared = shared;
+        _time = time;
+        _logger = logger;
+        _maximumEntries = options.MaximumEntries;
+        _maximumBytes = options.MaximumBytes;
+        LocalExpiration = options.LocalExpiration;
+        AwaitStoreWrites = options.AwaitStoreWrites;
+    }
+
+    /// <summary>How long an entry is served from memory when the call does not say.</summary>
+    public TimeSpan LocalExpiration { get; }
+
+    /// <summary>Whether get-or-create callers wait for the store write (else they are released once memory has the value).</summary>
+    public bool AwaitStoreWrites { get; }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>
+    /// Looks a key up: <see cref="MemoryLookup.Hit"/> with a fresh entry to serve; <see cref="MemoryLookup.Fallback"/>
+    /// with an entry past its local lifetime (or logically stale) that only fail-safe may serve; else a miss.
+    /// </summary>
+    public MemoryLookup TryGet<T>(string key, CodecInfo codec, EntryPolicy policy, out EntryRead<T> read)
+    {
+        read = default;
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return MemoryLookup.Miss;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now >= entry.KeepUntilMs)
+        {
+            Drop(key, entry);
+            return MemoryLookup.Miss;
+        }
+
+        var refreshDue = false;
+        var state = now < entry.LocalUntilMs ? policy.Judge(entry.CreatedAtMs, entry.ExpiresAtMs, now, out refreshDue) : ReadState.Stale;
+        if (state == ReadState.Miss || !TryValue<T>(key, entry, codec, out var value))
+        {
+            return MemoryLookup.Miss;
+        }
+
+        if (!entry.Used)
+        {
+            entry.Used = true;
+        }
+
+        read = new EntryRead<T>(new CacheEntry<T>(value, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags), state, refreshDue);
+        return state == ReadState.Fresh ? MemoryLookup.Hit : MemoryLookup.Fallback;
+    }
+
+    /// <summary>The key's generation, taken before a store read whose answer may be kept (<see cref="Fill{T}"/>).</summary>
+    public long Generation(string key) => _generations.ReadStripe(KeyGenerations.StripeOf(key.GetHashCode()));
+
+    /// <summary>
+    /// Keeps what a store read found, unless this process wrote or removed the key since <paramref name="generation"/>
+    /// was taken (the read may predate it) or memory holds a newer entry.
+    /// </summary>
+    public void Fill<T>(string key, long generation, in CacheEntry<T> entry, ReadOnlySpan<byte> payload, CodecInfo codec, EntryPolicy policy)
+    {
+        var stripe = KeyGenerations.StripeOf(key.GetHashCode());
+        if (_generations.ReadStripe(stripe) != generation
+            || Create(key, entry.Value, payload, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags, codec, policy) is not { } created
+            || !Put(key, created, keepNewer: true))
+        {
+            return;
+        }
+
+        // A write or remove that began after the check above and put its own entry first was overwritten by this one,
+        // or one that began after the put removes it: either way memory must not keep the store's older answer.
+        if (_generations.ReadStripe(stripe) != generation)
+        {
+            Drop(key, created);
+        }
+    }
+
+    /// <summary>Keeps a value this process wrote (or its factory produced), replacing what memory held.</summary>
+    public void Write<T>(string key, T value, in EncodedEntry encoded, CodecInfo codec, EntryPolicy policy)
+    {
+        _generations.BumpStripe(KeyGenerations.StripeOf(key.GetHashCode()));
+        if (Create(key, value, encoded.Payload, encoded.CreatedAtMs, encoded.ExpiresAtMs, encoded.Flags, codec, policy) is { } created)
+        {
+            Put(key, created, keepNewer: false);
+        }
+        else
+        {
+            Remove(key);
+        }
+    }
+
+    /// <summary>Forgets a key (only the invalidation hub calls this); a store read racing it keeps nothing.</summary>
+    public void Remove(string key)
+    {
+        _generations.BumpStripe(KeyGenerations.StripeOf(key.GetHashCode()));
+        if (_entries.TryRemove(key, out var removed))
+        {
+            Removed(removed);
+        }
+    }
+
+    /// <summary>Forgets every key (only the invalidation hub calls this).</summary>
+    public void Clear()
+    {
+        _generations.BumpAll();
+        foreach (var pair in _entries)
+        {
+            Drop(pair.Key, pair.Value);
+        }
+    }
+
+    private MemoryEntry? Create<T>(
+        string key, T value, ReadOnlySpan<byte> payload, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, CodecInfo codec, EntryPolicy policy)
+    {
+        var size = EntryOverheadBytes + (key.Length * sizeof(char)) + payload.Length;
+        if (size > _maximumBytes)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var localUntil = now + (long)(policy.LocalExpiration ?? LocalExpiration).TotalMilliseconds;
+        if (policy.SlidingExpiration is { } sliding)
+        {
+            // Hits in memory do not renew the store's sliding lifetime: memory never outlives one window.
+            localUntil = Math.Min(localUntil, now + (long)sliding.TotalMilliseconds);
+        }
+
+        if (expiresAtMs != 0)
+        {
+            localUntil = Math.Min(localUntil, expiresAtMs);
+        }
+
+        if (localUntil <= now)
+        {
+            return null;
+        }
+
+        // Under fail-safe the entry stays as a fallback as long as the store keeps the stale value.
+        var keepUntil = policy.FailSafe && expiresAtMs != 0
+            ? Math.Max(localUntil, expiresAtMs + (long)policy.FailSafeMaxDuration.TotalMilliseconds)
+            : localUntil;
+        return _shared.Shares<T>()
+            ? new SharedMemoryEntry<T>(value, createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size)
+            : new EncodedMemoryEntry(typeof(T), codec, payload.ToArray(), createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size);
+    }
+
+    private bool TryValue<T>(string key, MemoryEntry entry, CodecInfo codec, out T value)
+    {
+        if (entry is SharedMemoryEntry<T> shared)
+        {
+            value = shared.Value;
+            return true;
+        }
+
+        if (entry is not EncodedMemoryEntry encoded || encoded.Type != typeof(T) || !ReferenceEquals(encoded.Codec, codec))
+        {
+            value = default!; // another type or codec under this key: the store's read decides
+            return false;
+        }
+
+        if ((entry.Flags & EnvelopeFlags.NullValue) != 0)
+        {
+            value = default!;
+            return true;
+        }
+
+        try
+        {
+            value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(encoded.Payload));
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // The same codec read these bytes before: a codec that changed its mind. The store's copy decides.
+            Log.MemoryEntryDecodeFailed(_logger, _name, typeof(T).Name, ex);
+            Drop(key, entry);
+            value = default!;
+            return false;
+        }
+    }
+
+    /// <summary>Inserts or replaces; with <paramref name="keepNewer"/>, a fresh entry written later than this one stays
+    /// (two store reads racing: the older answer must not replace the newer).</summary>
+    private bool Put(string key, MemoryEntry entry, bool keepNewer)
+    {
+        while (true)
+        {
+            if (_entries.TryGetValue(key, out var existing))
+            {
+                if (keepNewer && existing.CreatedAtMs > entry.CreatedAtMs
+                    && _time.GetUtcNow().ToUnixTimeMilliseconds() < existing.LocalUntilMs)
+                {
+                    return false;
+                }
+
+                if (_entries.TryUpdate(key, entry, existing))
+                {
+                    Interlocked.Add(ref _bytes, entry.Size - existing.Size);
+                    break;
+                }
+            }
+            else if (_entries.TryAdd(key, entry))
+            {
+                Interlocked.Increment(ref _count);
+                Interlocked.Add(ref _bytes, entry.Size);
+                break;
+            }
+        }
+
+        _hand.Enqueue((key, entry));
+        Sweep();
+        return true;
+    }
+
+    /// <summary>Moves the hand: a few nodes always, and as many as it takes while the tier is over a bound.</summary>
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var moved = 0; moved < SweepPerWrite; moved++)
+        {
+            if (!Step(now, evict: false))
+            {
+                break;
+            }
+        }
+
+        // Over a bound the hand may pass every node twice (clearing second chances, then evicting); never more.
+        for (var limit = 2 * _hand.Count; limit > 0 && IsOver() && Step(now, evict: true); limit--)
+        {
+        }
+    }
+
+    private bool IsOver() => Volatile.Read(ref _count) > _maximumEntries || Interlocked.Read(ref _bytes) > _maximumBytes;
+
+    /// <summary>Looks at the node under the hand; false when the queue is empty.</summary>
+    private bool Step(long now, bool evict)
+    {
+        if (!_hand.TryDequeue(out var node))
+        {
+            return false;
+        }
+
+        if (!_entries.TryGetValue(node.Key, out var current) || !ReferenceEquals(current, node.Entry))
+        {
+            return true; // replaced or removed since: its node is dead
+        }
+
+        if (now >= current.KeepUntilMs || (evict && !current.Used))
+        {
+            Drop(node.Key, current);
+            return true;
+        }
+
+        if (evict)
+        {
+            current.Used = false; // its second chance
+        }
+
+        _hand.Enqueue(node);
+        return true;
+    }
+
+    private void Drop(string key, MemoryEntry entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<string, MemoryEntry>(key, entry)))
+        {
+            Removed(entry);
+        }
+    }
+
+    private void Removed(MemoryEntry entry)
+    {
+        Interlocked.Decrement(ref _count);
+        Interlocked.Add(ref _bytes, -entry.Size);
+    }
+}

@@ -1,0 +1,8 @@
+namespace CacheSerial.Internal;
+
+/// <summary>A decoded value kept as is: every hit returns this instance (strings, primitives, immutable types).</summary>
+internal sealed class SharedMemoryEntry<T>(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
+    : MemoryEntry(createdAtMs, expiresAtMs, flags, localUntilMs, keepUntilMs, size)
+{
+    public T Value { get; } = value;
+}

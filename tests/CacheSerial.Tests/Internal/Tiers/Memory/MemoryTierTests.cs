@@ -1,0 +1,499 @@
+using System.ComponentModel;
+using CacheSerial.TestSupport;
+using CacheSerial.TestSupport.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CacheSerial.Tests.Internal.Tiers.Memory;
+
+/// <summary>
+/// The memory tier through the cache: what it answers without a store read, what it hands out (the same instance of an
+/// immutable type, a fresh decode of anything else), how long it serves a value, what this process's writes and removes
+/// do to it, and how it falls back when the store is dead.
+/// </summary>
+public sealed class MemoryTierTests : IDisposable
+{
+    private static readonly CacheEntryOptions Hour = new() { Expiration = TimeSpan.FromHours(1) };
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ControlledStore _store;
+    private readonly string _prefix = CacheHarness.NewPrefix();
+    private readonly List<CacheNode> _nodes = [];
+
+    public MemoryTierTests()
+    {
+        _store = new ControlledStore(new InMemoryCacheStore(_time, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), withLock: false));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task GetOrCreateAsync_SecondCall_AnsweredFromMemoryWithoutStoreRead()
+    {
+        var node = Node();
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("v"), Hour, Ct);
+        var readsAfterMiss = _store.ReadsOf(node.StoreKey("k"));
+
+        var again = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("other"), Hour, Ct);
+
+        Assert.Equal("v", again);
+        Assert.Equal(1, readsAfterMiss);
+        Assert.Equal(1, _store.ReadsOf(node.StoreKey("k")));
+    }
+
+    [Fact]
+    public async Task TryGetAsync_AfterSet_AnsweredFromMemory()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", new Sample("a", 1), Hour, Ct);
+
+        var read = await node.Cache.TryGetAsync<Sample>("k", cancellationToken: Ct);
+
+        Assert.Equal(new Sample("a", 1), read.Value);
+        Assert.Equal(0, _store.Reads);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_StoreHit_KeptForTheNextRead()
+    {
+        var writer = Node(memory: false);
+        var reader = Node();
+        await writer.Cache.SetAsync("k", "v", Hour, Ct);
+
+        await reader.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+        var second = await reader.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal("v", second.Value);
+        Assert.Equal(1, _store.ReadsOf(reader.StoreKey("k")));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_ImmutableType_SameInstanceEveryHit()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", new Frozen("a"), Hour, Ct);
+
+        var first = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Frozen>(new Frozen("made")), Hour, Ct);
+        var second = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Frozen>(new Frozen("made")), Hour, Ct);
+
+        Assert.Equal("a", first.Name);
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_TypeRegisteredWithShareInstancesOf_SameInstanceEveryHit()
+    {
+        var node = Node(build: b => b.ShareInstancesOf<Sample>());
+        await node.Cache.SetAsync("k", new Sample("a", 1), Hour, Ct);
+
+        var first = await node.Cache.TryGetAsync<Sample>("k", cancellationToken: Ct);
+        var second = await node.Cache.TryGetAsync<Sample>("k", cancellationToken: Ct);
+
+        Assert.Same(first.Value, second.Value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_OrdinaryClass_MutatingAReturnedObjectDoesNotChangeTheNextHit()
+    {
+        var node = Node();
+        var first = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Mutable>(new Mutable { Name = "a" }), Hour, Ct);
+        first.Name = "changed by a caller";
+
+        var second = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Mutable>(new Mutable { Name = "made" }), Hour, Ct);
+
+        Assert.Equal("a", second.Name);
+        Assert.NotSame(first, second);
+        Assert.Equal(1, _store.Reads); // the miss read the store once; the hit did not
+    }
+
+    [Fact]
+    public async Task TryGetAsync_LocalExpirationPassed_ReadsTheStoreAgain()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10));
+        await node.Cache.SetAsync("k", "v", Hour, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+        var readsBefore = _store.Reads;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var read = await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal("v", read.Value);
+        Assert.Equal(0, readsBefore);
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_PerCallLocalExpiration_Applies()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", "v", Hour with { LocalExpiration = TimeSpan.FromSeconds(1) }, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_EntryExpiresBeforeLocalExpiration_NotServedPastItsExpiry()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromMinutes(10));
+        await node.Cache.SetAsync("k", "v", new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(5) }, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(6));
+        var read = await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.False(read.HasValue);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_OtherProcessWrote_SeenOnlyAfterLocalExpiration()
+    {
+        var a = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10));
+        var b = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10));
+        await a.Cache.SetAsync("k", "old", Hour, Ct);
+        Assert.Equal("old", (await b.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).Value);
+
+        await a.Cache.SetAsync("k", "new", Hour, Ct);
+        var beforeBound = await b.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var afterBound = await b.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal("old", beforeBound.Value); // local-only: the documented bound, not sooner
+        Assert.Equal("new", afterBound.Value);
+        Assert.Equal("new", (await a.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).Value); // its own write at once
+    }
+
+    [Fact]
+    public async Task RemoveAsync_KeyInMemory_NextReadMisses()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", "v", Hour, Ct);
+
+        await node.Cache.RemoveAsync("k", Ct);
+
+        Assert.False((await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).HasValue);
+    }
+
+    [Fact]
+    public async Task RemoveAsync_StoreReadRacingIt_DoesNotPutTheOldValueBack()
+    {
+        var node = await RaceAStoreReadOfOldWithAsync(n => n.Cache.RemoveAsync("k", Ct).AsTask());
+
+        Assert.False((await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).HasValue);
+    }
+
+    [Fact]
+    public async Task SetAsync_StoreReadRacingIt_DoesNotReplaceTheNewValue()
+    {
+        var node = await RaceAStoreReadOfOldWithAsync(n => n.Cache.SetAsync("k", "new", Hour, Ct).AsTask());
+
+        Assert.Equal("new", (await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).Value);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_SkipLocalRead_ReadsTheStore()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", "v", Hour, Ct);
+
+        var read = await node.Cache.TryGetAsync<string>("k", new CacheEntryOptions { Flags = CacheEntryFlags.SkipLocalRead }, Ct);
+
+        Assert.Equal("v", read.Value);
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task SetAsync_SkipLocalWrite_NotKeptAndEarlierValueEvicted()
+    {
+        var node = Node();
+        await node.Cache.SetAsync("k", "first", Hour, Ct);
+        await node.Cache.SetAsync("k", "second", Hour with { Flags = CacheEntryFlags.SkipLocalWrite }, Ct);
+
+        var read = await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal("second", read.Value);
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_StoreDeadAndFactoryFails_ServesTheLastGoodValueFromMemory()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10));
+        var failSafe = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1), FailSafe = true };
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("good"), failSafe, Ct);
+
+        _store.Down = true;
+        _time.Advance(TimeSpan.FromMinutes(2)); // past its local lifetime and its expiry
+        var value = await node.Cache.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("source down"), failSafe, Ct);
+
+        Assert.Equal("good", value);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_StoreDeadWithoutFailSafe_FactoryErrorReachesTheCaller()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10));
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("good"), Hour, Ct);
+
+        _store.Down = true;
+        _time.Advance(TimeSpan.FromSeconds(11));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await node.Cache.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("source down"), Hour, Ct));
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_MissWithMemoryTier_CallersReleasedBeforeTheStoreWriteEnds()
+    {
+        var node = Node();
+        _store.HoldWrites();
+
+        var value = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("v"), Hour, Ct);
+        var stored = _store.Inner.Calls.Any(c => c.Kind == StoreCallKind.Set);
+        _store.Release();
+
+        Assert.Equal("v", value);
+        Assert.False(stored);
+        await _store.Inner.WhenCallsAsync(calls => calls.Any(c => c.Kind == StoreCallKind.Set)).WaitAsync(Ct);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_AwaitStoreWrites_CallersWaitForTheStoreWrite()
+    {
+        var node = Node(configure: o => o.AwaitStoreWrites = true);
+        _store.HoldWrites();
+
+        var call = node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("v"), Hour, Ct).AsTask();
+        await _store.WhenHoldingAsync(Ct);
+        var completedWhileHeld = call.IsCompleted;
+        _store.Release();
+
+        Assert.False(completedWhileHeld);
+        Assert.Equal("v", await call);
+        Assert.Contains(_store.Inner.Calls, c => c.Kind == StoreCallKind.Set);
+    }
+
+    [Fact]
+    public async Task GetManyAsync_SomeKeysInMemory_StoreReadOnlyForTheOthers()
+    {
+        var writer = Node(memory: false);
+        var node = Node();
+        await node.Cache.SetAsync("a", "1", Hour, Ct);
+        await writer.Cache.SetAsync("b", "2", Hour, Ct);
+
+        var results = await node.Cache.GetManyAsync<string>(["a", "b", "c"], cancellationToken: Ct);
+
+        Assert.Equal(["1", "2"], results.Take(2).Select(r => r.Value));
+        Assert.False(results[2].HasValue);
+        Assert.Equal(0, _store.ReadsOf(node.StoreKey("a")));
+        Assert.Equal(1, _store.ReadsOf(node.StoreKey("b")));
+    }
+
+    [Fact]
+    public async Task SetManyAsync_Values_KeptInMemory()
+    {
+        var node = Node();
+        await node.Cache.SetManyAsync([new("a", "1"), new KeyValuePair<string, string>("b", "2")], Hour, Ct);
+
+        var results = await node.Cache.GetManyAsync<string>(["a", "b"], cancellationToken: Ct);
+
+        Assert.Equal(["1", "2"], results.Select(r => r.Value));
+        Assert.Equal(0, _store.Reads);
+    }
+
+    [Fact]
+    public async Task GetOrCreateManyAsync_SecondCall_AnsweredFromMemory()
+    {
+        var node = Node();
+        var runs = 0;
+        ValueTask<IReadOnlyDictionary<string, string>> Batch(IReadOnlyList<string> keys, CacheFactoryContext _, CancellationToken __)
+        {
+            runs++;
+            return new(keys.ToDictionary(k => k, k => "v" + k));
+        }
+
+        await node.Cache.GetOrCreateManyAsync<int, string>(["a", "b"], 0, (_, keys, ctx, ct) => Batch(keys, ctx, ct), Hour, Ct);
+        var readsAfterFirst = _store.Reads;
+        var again = await node.Cache.GetOrCreateManyAsync<int, string>(["a", "b"], 0, (_, keys, ctx, ct) => Batch(keys, ctx, ct), Hour, Ct);
+
+        Assert.Equal("va", again["a"]);
+        Assert.Equal(1, runs);
+        Assert.Equal(readsAfterFirst, _store.Reads);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_HitPastEagerRefreshThreshold_RefreshedInTheBackground()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromMinutes(10));
+        var options = new CacheEntryOptions { Expiration = TimeSpan.FromSeconds(10), EagerRefreshThreshold = 0.5 };
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("first"), options, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(6));
+        var served = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("refreshed"), options, Ct);
+        await node.WhenLoggedAsync(4009, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal("first", served);
+        Assert.Equal("refreshed", await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("again"), options, Ct));
+    }
+
+    [Fact]
+    public async Task Writes_PastMaximumEntries_MemoryStaysWithinTheBound()
+    {
+        var node = Node(configure: o => o.MaximumEntries = 50);
+        for (var i = 0; i < 500; i++)
+        {
+            await node.Cache.SetAsync("k" + i, "v", Hour, Ct);
+            Assert.InRange(MemoryOf(node).Count, 1, 50);
+        }
+    }
+
+    [Fact]
+    public async Task Writes_PastMaximumBytes_MemoryStaysWithinTheBound()
+    {
+        const long bound = 16 * 1024;
+        var node = Node(configure: o => o.MaximumBytes = bound);
+        var payload = new string('x', 500);
+        for (var i = 0; i < 300; i++)
+        {
+            await node.Cache.SetAsync("k" + i, payload, Hour, Ct);
+            Assert.InRange(MemoryOf(node).Bytes, 1, bound);
+        }
+    }
+
+    [Fact]
+    public async Task Writes_PastMaximumEntries_RecentlyReadKeyStays()
+    {
+        var node = Node(configure: o => o.MaximumEntries = 10);
+        for (var i = 0; i < 10; i++)
+        {
+            await node.Cache.SetAsync("k" + i, "v" + i, Hour, Ct);
+        }
+
+        for (var i = 10; i < 15; i++)
+        {
+            await node.Cache.TryGetAsync<string>("k0", cancellationToken: Ct); // kept in use while others come in
+            await node.Cache.SetAsync("k" + i, "v" + i, Hour, Ct);
+        }
+
+        await node.Cache.TryGetAsync<string>("k0", cancellationToken: Ct);
+        Assert.Equal(0, _store.ReadsOf(node.StoreKey("k0")));
+    }
+
+    [Fact]
+    public async Task Writes_EntryLargerThanMaximumBytes_NotKeptInMemory()
+    {
+        var node = Node(configure: o => o.MaximumBytes = 1024);
+        await node.Cache.SetAsync("k", new string('x', 2000), Hour, Ct);
+
+        var read = await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.True(read.HasValue);
+        Assert.Equal(1, _store.Reads);
+        Assert.Equal(0, MemoryOf(node).Count);
+    }
+
+    [Fact]
+    public async Task TryGetAsync_SlidingEntry_MemoryNeverOutlivesOneWindow()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromMinutes(10));
+        await node.Cache.SetAsync("k", "v", new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) }, Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
+
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public void Creation_MemoryTierWithoutInvalidationSource_LogsTheBoundOnce()
+    {
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(7));
+
+        var record = Assert.Single(node.LogRecords(7001));
+        Assert.Contains("00:00:07", record.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 1024L, 10)]
+    [InlineData(10, 10L, 10)]
+    [InlineData(10, 1024L, 0)]
+    public void Start_InvalidMemoryTierOptions_FailsWithOptionsValidationException(int entries, long bytes, int localSeconds)
+    {
+        var services = new ServiceCollection();
+        services.AddCacheSerial().UseStore(_ => _store).UseMemoryTier(o =>
+        {
+            o.MaximumEntries = entries;
+            o.MaximumBytes = bytes;
+            o.LocalExpiration = TimeSpan.FromSeconds(localSeconds);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<MemoryTierOptions>>().Get(Microsoft.Extensions.Options.Options.DefaultName));
+        Assert.Contains("MemoryTierOptions.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CacheEntryOptions_NonPositiveLocalExpiration_ThrowsAtTheCallSite()
+    {
+        var node = Node();
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
+            await node.Cache.SetAsync("k", "v", new CacheEntryOptions { LocalExpiration = TimeSpan.Zero }, Ct));
+
+        Assert.Equal("options", error.ParamName);
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+    }
+
+    private CacheNode Node(bool memory = true, Action<MemoryTierOptions>? configure = null, Action<ICacheSerialBuilder>? build = null)
+    {
+        var node = new CacheNode(_store, _time, _prefix, build: b =>
+        {
+            if (memory)
+            {
+                b.UseMemoryTier(configure);
+            }
+
+            build?.Invoke(b);
+        });
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>A read of "k" gets "old" from the store, then is held while <paramref name="change"/> runs on the same node.</summary>
+    private async Task<CacheNode> RaceAStoreReadOfOldWithAsync(Func<CacheNode, Task> change)
+    {
+        var writer = Node(memory: false);
+        var node = Node();
+        await writer.Cache.SetAsync("k", "old", Hour, Ct);
+
+        _store.HoldReads();
+        var racing = node.Cache.TryGetAsync<string>("k", cancellationToken: Ct).AsTask();
+        await _store.WhenHoldingAsync(Ct);
+        await change(node);
+        _store.Release();
+        await racing;
+        return node;
+    }
+
+    private static CacheSerial.Internal.MemoryTier MemoryOf(CacheNode node) => CacheInternals.MemoryOf(node.Cache)!;
+
+    [ImmutableObject(true)]
+    public sealed record Frozen(string Name);
+
+    public sealed class Mutable
+    {
+        public string Name { get; set; } = "";
+    }
+
+    public sealed record Sample(string Name, int Number);
+}
