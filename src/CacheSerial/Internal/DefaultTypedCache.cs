@@ -55,7 +55,7 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
-        KeyBuilder.Validate(key, nameof(key)); // the stored key is built only if memory does not answer
+        ArgumentNullException.ThrowIfNull(key); // checked in full where memory does not answer (CachePipeline.Memory.cs)
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
         return Run(CacheOperation.Get, codec, batchSize: -1, (key, policy, codec),
@@ -69,7 +69,7 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         CacheEntryOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        KeyBuilder.Validate(key, nameof(key));
+        ArgumentNullException.ThrowIfNull(key); // checked in full where memory does not answer (CachePipeline.Memory.cs)
         ArgumentNullException.ThrowIfNull(factory);
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();

@@ -60,6 +60,9 @@ internal sealed class CacheMetrics
 
     public bool CodecDurationEnabled => _codecDuration.Enabled;
 
+    /// <summary>True when any lookup counter listens: a memory hit checks this before it names its codec.</summary>
+    public bool LookupsEnabled => _hits.Enabled || _misses.Enabled || _staleHits.Enabled || _negativeHits.Enabled;
+
     /// <summary>
     /// Counts one lookup's outcome at one level (<see cref="CacheTags.Memory"/> or <see cref="CacheTags.Distributed"/>):
     /// exactly one of hits, stale hits and misses; negative hits on top. A lookup memory does not answer counts a miss

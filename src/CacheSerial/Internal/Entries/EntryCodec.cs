@@ -129,7 +129,13 @@ internal sealed class EntryCodec
     }
 
     /// <summary>A lookup at the memory tier: a hit (answered there) or a miss (the store is read next).</summary>
-    public void CountLocal<T>(CodecInfo codec, in EntryRead<T> read) => _metrics.Lookup(_name, codec.Name, CacheTags.Memory, read.State, read.IsNegative);
+    public void CountLocal<T>(CodecInfo codec, in EntryRead<T> read)
+    {
+        if (_metrics.LookupsEnabled)
+        {
+            _metrics.Lookup(_name, codec.Name, CacheTags.Memory, read.State, read.IsNegative);
+        }
+    }
 
     /// <summary>A lookup that found nothing in the store.</summary>
     public void CountMiss(CodecInfo codec) => _metrics.Lookup(_name, codec.Name, CacheTags.Distributed, ReadState.Miss, isNegative: false);

@@ -13,6 +13,25 @@ internal sealed partial class CachePipeline
         ObservedOperation? observed,
         CancellationToken cancellationToken)
     {
+        // A fresh memory hit returns from this small frame; everything else is in ReadOrRun (a hit costs tens of ns).
+        var lookup = ReadLocal<T>(key, codec, policy, observed, out var local);
+        return lookup == MemoryLookup.Hit && !local.RefreshDue
+            ? new ValueTask<T>(local.Value)
+            : ReadOrRun(key, state, factory, policy, codec, lookup, local, observed, cancellationToken);
+    }
+
+    /// <summary>What memory did not answer: the store read and the flight, or an eager refresh of a memory hit.</summary>
+    private ValueTask<T> ReadOrRun<TState, T>(
+        string key,
+        TState state,
+        Func<TState, CacheFactoryContext, CancellationToken, ValueTask<T>> factory,
+        EntryPolicy policy,
+        CodecInfo codec,
+        MemoryLookup lookup,
+        EntryRead<T> local,
+        ObservedOperation? observed,
+        CancellationToken cancellationToken)
+    {
         if (policy.SkipRead)
         {
             if (observed is not null)
@@ -20,21 +39,20 @@ internal sealed partial class CachePipeline
                 observed.Outcome = "miss";
             }
 
-            return JoinOrStartAsync(_keys.BuildValidated(key), state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
+            return JoinOrStartAsync(KeyOf(key), state, factory, policy, codec, previous: default, generation: -1, observed, cancellationToken);
         }
 
-        var lookup = ReadLocal<T>(key, codec, policy, observed, out var local);
         if (lookup == MemoryLookup.Hit)
         {
             if (local.RefreshDue)
             {
-                StartEagerRefresh([(_keys.BuildValidated(key), local)], new SingleFactoryJob<TState, T>(state, factory, policy, codec));
+                StartEagerRefresh([(KeyOf(key), local)], new SingleFactoryJob<TState, T>(state, factory, policy, codec));
             }
 
             return new ValueTask<T>(local.Value);
         }
 
-        var k = _keys.BuildValidated(key);
+        var k = KeyOf(key);
         var generation = _produced.Read(k);
         var read = ReadAsync<T>(k, codec, policy, observed, cancellationToken);
         return read.IsCompletedSuccessfully

@@ -10,6 +10,12 @@ internal sealed partial class CachePipeline
     /// Looks the key up in memory unless the call skips it. A hit is counted as a lookup (the store is not read); a
     /// fallback (past its local lifetime, kept for fail-safe) is returned only when the call has fail-safe on.
     /// </summary>
+    /// <remarks>
+    /// The single-key reads check their key here, not in the facade: memory only holds keys that passed the check when
+    /// they were written, so a hit proves the key valid, and a key memory does not answer is checked before anything
+    /// else happens (<see cref="KeyOf"/>). The caller gets the same <see cref="ArgumentException"/> either way, and a
+    /// hit saves the scan.
+    /// </remarks>
     private MemoryLookup ReadLocal<T>(string key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, out EntryRead<T> read)
     {
         read = default;
@@ -39,6 +45,9 @@ internal sealed partial class CachePipeline
 
         return lookup;
     }
+
+    /// <summary>Checks a single-key read's key (memory did not answer it) and builds its stored key.</summary>
+    private CacheKey KeyOf(string key) => _keys.Build(key, nameof(key));
 
     /// <summary>The memory tier's generation of a key, taken before a store read whose answer may be kept.</summary>
     private long LocalGeneration(CacheKey key) => _memory?.Generation(key.Key) ?? 0;

@@ -31,7 +31,7 @@ internal sealed partial class CachePipeline
             return new ValueTask<CacheResult<T>>(local.ToResult());
         }
 
-        var read = ReadAsync<T>(_keys.BuildValidated(key), codec, policy, observed, cancellationToken);
+        var read = ReadAsync<T>(KeyOf(key), codec, policy, observed, cancellationToken);
         return read.IsCompletedSuccessfully ? new ValueTask<CacheResult<T>>(read.Result.ToResult()) : AwaitResultAsync(read);
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -6,8 +6,15 @@ namespace CacheSerial.Internal;
 /// decoded (<see cref="SharedMemoryEntry{T}"/>, types whose instances can be shared) or encoded
 /// (<see cref="EncodedMemoryEntry"/>, decoded per hit so callers never share a mutable instance).
 /// </summary>
-internal abstract class MemoryEntry(long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
+internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
 {
+    /// <summary>The type the value was kept as; a read as another type is a miss here.</summary>
+    public Type ValueType { get; } = valueType;
+
+    /// <summary>A <see cref="SharedMemoryEntry{T}"/> (checked with <see cref="ValueType"/> instead of a cast: a hit's
+    /// type test on a shared generic costs more than the rest of the lookup).</summary>
+    public bool IsShared { get; } = shared;
+
     public long CreatedAtMs { get; } = createdAtMs;
 
     /// <summary>The logical expiry (unix ms) from the envelope; 0 for none.</summary>

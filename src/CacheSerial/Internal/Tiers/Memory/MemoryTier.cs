@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace CacheSerial.Internal;
@@ -26,7 +27,7 @@ internal sealed class MemoryTier
     private readonly KeyGenerations _generations = new();
     private readonly string _name;
     private readonly SharedTypes _shared;
-    private readonly TimeProvider _time;
+    private readonly MemoryClock _clock;
     private readonly ILogger _logger;
     private readonly int _maximumEntries;
     private readonly long _maximumBytes;
@@ -37,7 +38,7 @@ internal sealed class MemoryTier
     {
         _name = name;
         _shared = shared;
-        _time = time;
+        _clock = new MemoryClock(time);
         _logger = logger;
         _maximumEntries = options.MaximumEntries;
         _maximumBytes = options.MaximumBytes;
@@ -67,7 +68,7 @@ internal sealed class MemoryTier
             return MemoryLookup.Miss;
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _clock.NowMs();
         if (now >= entry.KeepUntilMs)
         {
             Drop(key, entry);
@@ -158,7 +159,7 @@ internal sealed class MemoryTier
             return null;
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _clock.NowMs();
         var localUntil = now + (long)(policy.LocalExpiration ?? LocalExpiration).TotalMilliseconds;
         if (policy.SlidingExpiration is { } sliding)
         {
@@ -168,7 +169,7 @@ internal sealed class MemoryTier
 
         if (expiresAtMs != 0)
         {
-            localUntil = Math.Min(localUntil, expiresAtMs);
+            localUntil = Math.Min(localUntil, expiresAtMs - MemoryClock.Slack);
         }
 
         if (localUntil <= now)
@@ -187,15 +188,22 @@ internal sealed class MemoryTier
 
     private bool TryValue<T>(string key, MemoryEntry entry, CodecInfo codec, out T value)
     {
-        if (entry is SharedMemoryEntry<T> shared)
+        if (entry.ValueType != typeof(T))
         {
-            value = shared.Value;
+            value = default!; // another type under this key: the store's read decides
+            return false;
+        }
+
+        if (entry.IsShared)
+        {
+            value = Unsafe.As<SharedMemoryEntry<T>>(entry).Value;
             return true;
         }
 
-        if (entry is not EncodedMemoryEntry encoded || encoded.Type != typeof(T) || !ReferenceEquals(encoded.Codec, codec))
+        var encoded = Unsafe.As<EncodedMemoryEntry>(entry);
+        if (!ReferenceEquals(encoded.Codec, codec))
         {
-            value = default!; // another type or codec under this key: the store's read decides
+            value = default!; // written through another codec: the store's read decides
             return false;
         }
 
@@ -229,7 +237,7 @@ internal sealed class MemoryTier
             if (_entries.TryGetValue(key, out var existing))
             {
                 if (keepNewer && existing.CreatedAtMs > entry.CreatedAtMs
-                    && _time.GetUtcNow().ToUnixTimeMilliseconds() < existing.LocalUntilMs)
+                    && _clock.NowMs() < existing.LocalUntilMs)
                 {
                     return false;
                 }
@@ -256,7 +264,7 @@ internal sealed class MemoryTier
     /// <summary>Moves the hand: a few nodes always, and as many as it takes while the tier is over a bound.</summary>
     private void Sweep()
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _clock.NowMs();
         for (var moved = 0; moved < SweepPerWrite; moved++)
         {
             if (!Step(now, evict: false))

@@ -2,7 +2,7 @@ namespace CacheSerial.Internal;
 
 /// <summary>A decoded value kept as is: every hit returns this instance (strings, primitives, immutable types).</summary>
 internal sealed class SharedMemoryEntry<T>(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
-    : MemoryEntry(createdAtMs, expiresAtMs, flags, localUntilMs, keepUntilMs, size)
+    : MemoryEntry(typeof(T), shared: true, createdAtMs, expiresAtMs, flags, localUntilMs, keepUntilMs, size)
 {
     public T Value { get; } = value;
 }

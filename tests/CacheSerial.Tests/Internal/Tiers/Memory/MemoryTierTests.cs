@@ -435,6 +435,26 @@ public sealed class MemoryTierTests : IDisposable
         Assert.Contains("MemoryTierOptions.", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task ReadsAndGetOrCreate_InvalidKeyWithMemoryTier_ThrowArgumentException(int which)
+    {
+        // Built here: a lone surrogate would not survive the test framework's serialization of theory data.
+        var key = new[] { "", "   ", "bad\u0001key", "lone" + '\uD800' }[which];
+        var node = Node();
+        await node.Cache.SetAsync("k", "v", Hour, Ct);
+
+        var read = await Assert.ThrowsAsync<ArgumentException>(async () => await node.Cache.TryGetAsync<string>(key, cancellationToken: Ct));
+        var created = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await node.Cache.GetOrCreateAsync(key, _ => new ValueTask<string>("v"), Hour, Ct));
+
+        Assert.Equal("key", read.ParamName);
+        Assert.Equal("key", created.ParamName);
+    }
+
     [Fact]
     public async Task CacheEntryOptions_NonPositiveLocalExpiration_ThrowsAtTheCallSite()
     {
