@@ -13,8 +13,19 @@ public abstract class RedisBenchmarkBase
     private RedisServerProcess? _server;
     private ConnectionMultiplexer? _connection;
 
-    /// <summary>Every contender of the compare harness, by name.</summary>
-    public static IEnumerable<string> ContenderNames => ContenderCatalog.CreateAll().Select(c => c.Name);
+    /// <summary>The environment variable that limits a run to some contenders: names separated by <c>;</c>.</summary>
+    public const string ContendersVariable = "CACHESERIAL_BDN_CONTENDERS";
+
+    /// <summary>Every contender of the compare harness, by name, or those <see cref="ContendersVariable"/> names.</summary>
+    public static IEnumerable<string> ContenderNames
+    {
+        get
+        {
+            var all = ContenderCatalog.CreateAll().Select(c => c.Name);
+            var only = Environment.GetEnvironmentVariable(ContendersVariable)?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return only is { Length: > 0 } ? all.Where(only.Contains) : all;
+        }
+    }
 
     [ParamsSource(nameof(ContenderNames))]
     public string Contender { get; set; } = string.Empty;

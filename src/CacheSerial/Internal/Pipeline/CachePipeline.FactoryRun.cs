@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CacheSerial.Internal;
 
 /// <summary>
@@ -132,6 +134,7 @@ internal sealed partial class CachePipeline
     }
 
     /// <summary>Calls the factory once for <paramref name="running"/> (none: nothing to do), then stores what it produced.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ProduceAsync<T>(List<FactoryMember<T>> running, FactoryJob<T> job, ObservedOperation? leader, CancellationToken cancellationToken)
     {
         if (running.Count == 0)
@@ -172,6 +175,7 @@ internal sealed partial class CachePipeline
     /// writes them, completes the flights. With a memory tier (unless it awaits store writes) the callers are released
     /// once memory has the values, before the store write ends.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StoreProducedAsync<T>(List<FactoryMember<T>> running, FactoryJob<T> job, Produced<T> produced, CacheFactoryContext context)
     {
         var final = job.Policy.With(context);
@@ -273,6 +277,7 @@ internal sealed partial class CachePipeline
     /// that value and leave the run. Returns the members to produce (all of them, without a store call, when no key was
     /// stored meanwhile).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<List<FactoryMember<T>>> RereadAsync<T>(List<FactoryMember<T>> members, CodecInfo codec, EntryPolicy policy, CancellationToken cancellationToken)
     {
         List<int>? stale = null;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CacheSerial.Internal;
 
 internal sealed partial class CachePipeline
@@ -72,6 +74,7 @@ internal sealed partial class CachePipeline
 
         return EvictAfterAsync(removed, key.Key);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         async ValueTask<bool> EvictAfterAsync(ValueTask<bool> pending, string key)
         {
             try
@@ -99,6 +102,7 @@ internal sealed partial class CachePipeline
 
         return AwaitAsync(call, keys);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         async ValueTask<bool> AwaitAsync(ValueTask<bool> pending, StoreTarget keys)
         {
             try

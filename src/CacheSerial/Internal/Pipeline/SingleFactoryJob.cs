@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CacheSerial.Internal;
 
 /// <summary>A get-or-create factory for one key: a batch of one.</summary>
@@ -14,6 +16,8 @@ internal sealed class SingleFactoryJob<TState, T>(
         return Policy.CreateContext(members[0].Key.Key, hasPrevious, hasPrevious ? previous.Value : null);
     }
 
+    // Pooled: the run awaits it once, and a factory that awaits I/O then allocates no state machine for this frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<Produced<T>> ProduceAsync(IReadOnlyList<FactoryMember<T>> members, CacheFactoryContext context, CancellationToken cancellationToken) =>
         new(await factory(state, context, cancellationToken).ConfigureAwait(false));
 }

@@ -206,6 +206,7 @@ internal sealed class DistributedTier
     /// A write that meets another client's value of another kind removes it and writes once more; all within one call
     /// of the wrapper, so under one deadline.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SetReplacingAsync(string storeKey, ReadOnlyMemory<byte> value, CacheStoreEntryOptions options, CancellationToken cancellationToken)
     {
         var bytes = new System.Buffers.ReadOnlySequence<byte>(value);
