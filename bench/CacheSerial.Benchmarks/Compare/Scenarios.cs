@@ -94,10 +94,13 @@ internal sealed class HitThroughputScenario(CompareSettings settings) : Scenario
 
     public override async Task<RoundResult?> RunAsync(ICacheContender contender, int round, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource(settings.ThroughputDuration);
         var counts = new long[settings.ThroughputCallers];
         var before = AllocatedBytes();
         var clock = Stopwatch.StartNew();
+
+        // The end is read from the tick count in the loop, not from a timer: a memory hit completes synchronously, so
+        // 64 looping callers hold every thread-pool thread and a timer's callback would not run until the pool grew.
+        var end = Environment.TickCount64 + (long)settings.ThroughputDuration.TotalMilliseconds;
         var callers = new Task[counts.Length];
         for (var c = 0; c < callers.Length; c++)
         {
@@ -105,7 +108,7 @@ internal sealed class HitThroughputScenario(CompareSettings settings) : Scenario
             callers[c] = Task.Run(async () =>
             {
                 long done = 0;
-                while (!stop.IsCancellationRequested)
+                while (Environment.TickCount64 < end)
                 {
                     await contender.HitAsync(Workload.HitKey, cancellationToken);
                     done++;

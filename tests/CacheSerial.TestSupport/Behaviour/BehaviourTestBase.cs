@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CacheSerial.TestSupport.Behaviour;
 
@@ -25,6 +26,9 @@ public abstract class BehaviourTestBase
     /// <summary>The store under test; may be shared between tests (each harness has its own key prefix).</summary>
     protected abstract IDistributedCache Store { get; }
 
+    /// <summary>True to run the suite's caches with a memory tier in front of the store (<c>UseMemoryTier</c>).</summary>
+    protected virtual bool MemoryTier => false;
+
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     protected CacheHarness CreateHarness(
@@ -45,6 +49,11 @@ public abstract class BehaviourTestBase
     private Action<ICacheSerialBuilder> WithStore(Action<ICacheSerialBuilder>? build) => b =>
     {
         ConfigureStore(b);
+        if (MemoryTier)
+        {
+            b.UseMemoryTier();
+        }
+
         build?.Invoke(b);
     };
 

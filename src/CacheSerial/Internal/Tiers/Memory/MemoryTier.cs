@@ -159,14 +159,16 @@ internal sealed class MemoryTier
             return null;
         }
 
-        var now = _clock.NowMs();
-        var localUntil = now + (long)(policy.LocalExpiration ?? LocalExpiration).TotalMilliseconds;
-        if (policy.SlidingExpiration is { } sliding)
+        // A sliding entry lives in the store while it is read there; a memory hit would not renew it, so memory could
+        // keep serving a value the store has already dropped, and a key read only from memory would expire there. The
+        // call says so, or the entry does: an envelope (created-at set) without a logical expiry is sliding only.
+        if (policy.SlidingExpiration is not null || (expiresAtMs == 0 && createdAtMs != 0))
         {
-            // Hits in memory do not renew the store's sliding lifetime: memory never outlives one window.
-            localUntil = Math.Min(localUntil, now + (long)sliding.TotalMilliseconds);
+            return null;
         }
 
+        var now = _clock.NowMs();
+        var localUntil = now + (long)(policy.LocalExpiration ?? LocalExpiration).TotalMilliseconds;
         if (expiresAtMs != 0)
         {
             localUntil = Math.Min(localUntil, expiresAtMs - MemoryClock.Slack);
