@@ -363,6 +363,41 @@ public sealed class MemoryTierTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentWritesAndReads_PastBothBounds_MemoryWithinThemOncePerWriterInFlight()
+    {
+        const int writers = 8;
+        const int entries = 64;
+        const long bytes = 64 * 1024;
+        var node = Node(configure: o =>
+        {
+            o.MaximumEntries = entries;
+            o.MaximumBytes = bytes;
+        });
+        var memory = MemoryOf(node);
+        var payload = new string('x', 300);
+        var highestCount = 0;
+        var highestBytes = 0L;
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                await node.Cache.SetAsync($"w{w}:{i}", payload, Hour, Ct);
+                await node.Cache.TryGetAsync<string>($"w{w}:{i / 2}", cancellationToken: Ct);
+                InterlockedMax(ref highestCount, memory.Count);
+                InterlockedMax(ref highestBytes, memory.Bytes);
+            }
+        }, Ct)).ToArray();
+        await Task.WhenAll(tasks);
+
+        // Each writer may have one entry in before its own eviction pass runs; nothing beyond that.
+        var largest = CacheSerial.Internal.MemoryTier.EntryOverheadBytes + (2 * "w0:000".Length) + 302;
+        Assert.InRange(highestCount, 1, entries + writers);
+        Assert.InRange(highestBytes, 1, bytes + (writers * largest));
+        Assert.InRange(memory.Count, 1, entries);
+        Assert.InRange(memory.Bytes, 1, bytes);
+    }
+
+    [Fact]
     public async Task Writes_PastMaximumEntries_RecentlyReadKeyStays()
     {
         var node = Node(configure: o => o.MaximumEntries = 10);
@@ -517,6 +552,28 @@ public sealed class MemoryTierTests : IDisposable
         _store.Release();
         await racing;
         return node;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var seen = Interlocked.Read(ref target); value > seen; seen = Interlocked.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
     }
 
     private static CacheSerial.Internal.MemoryTier MemoryOf(CacheNode node) => CacheInternals.MemoryOf(node.Cache)!;
