@@ -60,3 +60,14 @@ public sealed class NativeRedisTwoLevelExpirationBehaviourTests(RedisFixture red
 
     protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
 }
+
+public sealed class NativeRedisTwoLevelSlidingExpirationBehaviourTests(RedisFixture redis) : SlidingExpirationBehaviourTests
+{
+    protected override IDistributedCache Store => new RedisStringView(redis.Connection);
+
+    protected override bool MemoryTier => true;
+
+    protected override bool StoreKeepsSlidingWindow => false; // reads name the window: memory keeps and slides the entry
+
+    protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
+}

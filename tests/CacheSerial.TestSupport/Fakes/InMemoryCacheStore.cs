@@ -165,7 +165,15 @@ public sealed class InMemoryCacheStore : ICacheStore, ICacheStoreLock
     {
         lock (_gate)
         {
-            Record(StoreCallKind.Refresh, key, TryGetEntry(key, out _));
+            // Renewed by the window the call names (as the native Redis store's PEXPIRE), else the entry's own.
+            var found = TryGetEntry(key, out var entry);
+            if (found && (slidingExpiration ?? entry.Sliding) is { } sliding)
+            {
+                var renewed = _time.GetUtcNow() + sliding;
+                _entries[key] = entry with { ExpiresAt = entry.End is { } end && end < renewed ? end : renewed };
+            }
+
+            Record(StoreCallKind.Refresh, key, found);
         }
 
         return default;

@@ -25,6 +25,12 @@ internal sealed partial class CachePipeline
         }
 
         var lookup = _memory.TryGet(key, codec, policy, out read);
+        if (lookup == MemoryLookup.HitRenewStore)
+        {
+            RenewStoreWindow(key);
+            lookup = MemoryLookup.Hit;
+        }
+
         if (lookup == MemoryLookup.Hit)
         {
             _entries.CountLocal(codec, read);
@@ -44,6 +50,18 @@ internal sealed partial class CachePipeline
         }
 
         return lookup;
+    }
+
+    /// <summary>
+    /// Renews a sliding entry's window in the store while memory answers its reads (in the background: the hit does not
+    /// wait, and a failure is logged by the tier like any refresh). The key was checked when it entered memory.
+    /// </summary>
+    private void RenewStoreWindow(string key)
+    {
+        if (_memory!.SlidingWindowOf(key) is { } window)
+        {
+            _ = _tier.RefreshAsync(_keys.Build(key), window, CancellationToken.None).AsTask();
+        }
     }
 
     /// <summary>Checks a single-key read's key (memory did not answer it) and builds its stored key.</summary>

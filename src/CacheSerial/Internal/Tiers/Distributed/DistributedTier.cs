@@ -113,8 +113,12 @@ internal sealed class DistributedTier
 
     /// <summary>Renews a sliding entry by the cache's default sliding expiration.</summary>
     public ValueTask<bool> RefreshAsync(CacheKey key, CancellationToken cancellationToken) =>
-        CallAsync(StoreOperation.Refresh, new StoreTarget(key), (_store, key.StoreKey, _defaultSliding),
-            static (s, ct) => Answered(s._store.RefreshAsync(s.StoreKey, s._defaultSliding, ct)), null, cancellationToken);
+        RefreshAsync(key, _defaultSliding, cancellationToken);
+
+    /// <summary>Renews a sliding entry by <paramref name="window"/> (a store that keeps each entry's window uses its own).</summary>
+    public ValueTask<bool> RefreshAsync(CacheKey key, TimeSpan? window, CancellationToken cancellationToken) =>
+        CallAsync(StoreOperation.Refresh, new StoreTarget(key), (_store, key.StoreKey, window),
+            static (s, ct) => Answered(s._store.RefreshAsync(s.StoreKey, s.window, ct)), null, cancellationToken);
 
     /// <summary>
     /// Tries once to take the store's lock for a key. Not cancellable: the deadline bounds it, and a flight whose callers

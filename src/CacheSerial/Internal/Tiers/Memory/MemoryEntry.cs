@@ -31,6 +31,13 @@ internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtM
     /// <summary>What the entry is counted as against the tier's byte bound.</summary>
     public long Size { get; } = size;
 
+    /// <summary>The sliding window (ms) the writing or reading call named; 0 when the entry does not slide.</summary>
+    public long SlidingMs;
+
+    /// <summary>A sliding entry is served before this instant; hits move it on (at most every quarter window), and each
+    /// move renews the store's window too, so memory and store expire together once reads stop.</summary>
+    public long SlidingUntilMs;
+
     /// <summary>Set on a hit and cleared when the eviction hand passes (second chance); read before it is written, so
     /// a hot key's hits do not keep writing the same cache line.</summary>
     public bool Used;

@@ -75,6 +75,13 @@ internal sealed class MemoryTier
             return MemoryLookup.Miss;
         }
 
+        var slidingUntil = entry.SlidingMs == 0 ? long.MaxValue : Volatile.Read(ref entry.SlidingUntilMs);
+        if (now >= slidingUntil)
+        {
+            Drop(key, entry); // not read for a whole window: gone here as in the store
+            return MemoryLookup.Miss;
+        }
+
         var refreshDue = false;
         var state = now < entry.LocalUntilMs ? policy.Judge(entry.CreatedAtMs, entry.ExpiresAtMs, now, out refreshDue) : ReadState.Stale;
         if (state == ReadState.Miss || !TryValue<T>(key, entry, codec, out var value))
@@ -88,8 +95,25 @@ internal sealed class MemoryTier
         }
 
         read = new EntryRead<T>(new CacheEntry<T>(value, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags), state, refreshDue);
-        return state == ReadState.Fresh ? MemoryLookup.Hit : MemoryLookup.Fallback;
+        if (state != ReadState.Fresh)
+        {
+            return MemoryLookup.Fallback;
+        }
+
+        // A sliding entry's window moves on with its hits, a quarter window at a time (so a hot key writes the field,
+        // and renews the store, a few times per window, not on every hit).
+        if (slidingUntil != long.MaxValue && slidingUntil - now <= entry.SlidingMs * 3 / 4
+            && Interlocked.CompareExchange(ref entry.SlidingUntilMs, now + entry.SlidingMs, slidingUntil) == slidingUntil)
+        {
+            return MemoryLookup.HitRenewStore;
+        }
+
+        return MemoryLookup.Hit;
     }
+
+    /// <summary>The sliding window a kept entry names (after <see cref="MemoryLookup.HitRenewStore"/>); null when none.</summary>
+    public TimeSpan? SlidingWindowOf(string key) =>
+        _entries.TryGetValue(key, out var entry) && entry.SlidingMs != 0 ? TimeSpan.FromMilliseconds(entry.SlidingMs) : null;
 
     /// <summary>The key's generation, taken before a store read whose answer may be kept (<see cref="Fill{T}"/>).</summary>
     public long Generation(string key) => _generations.ReadStripe(KeyGenerations.StripeOf(key.GetHashCode()));
@@ -159,10 +183,11 @@ internal sealed class MemoryTier
             return null;
         }
 
-        // A sliding entry lives in the store while it is read there; a memory hit would not renew it, so memory could
-        // keep serving a value the store has already dropped, and a key read only from memory would expire there. The
-        // call says so, or the entry does: an envelope (created-at set) without a logical expiry is sliding only.
-        if (policy.SlidingExpiration is not null || (expiresAtMs == 0 && createdAtMs != 0))
+        // A sliding entry is kept only when the call names its window: memory then slides it too and its hits renew the
+        // store's window. An envelope (created-at set) without a logical expiry slides by a window this call does not
+        // know, so it is not kept (memory could not tell when the store drops it).
+        var slidingMs = policy.SlidingExpiration is { } window ? (long)window.TotalMilliseconds : 0;
+        if (slidingMs == 0 && expiresAtMs == 0 && createdAtMs != 0)
         {
             return null;
         }
@@ -183,9 +208,12 @@ internal sealed class MemoryTier
         var keepUntil = policy.FailSafe && expiresAtMs != 0
             ? Math.Max(localUntil, expiresAtMs + (long)policy.FailSafeMaxDuration.TotalMilliseconds)
             : localUntil;
-        return _shared.Shares<T>()
+        MemoryEntry entry = _shared.Shares<T>()
             ? new SharedMemoryEntry<T>(value, createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size)
             : new EncodedMemoryEntry(typeof(T), codec, payload.ToArray(), createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size);
+        entry.SlidingMs = slidingMs;
+        entry.SlidingUntilMs = now + slidingMs;
+        return entry;
     }
 
     private bool TryValue<T>(string key, MemoryEntry entry, CodecInfo codec, out T value)

@@ -430,24 +430,34 @@ public sealed class MemoryTierTests : IDisposable
     }
 
     [Fact]
-    public async Task TryGetAsync_SlidingEntry_NotKeptInMemorySoEveryReadRenewsTheStore()
+    public async Task TryGetAsync_SlidingEntryReadByItsWindow_ServedFromMemoryRenewingTheStoreThenExpiresWithoutReads()
     {
         var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromMinutes(10));
-        var sliding = new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) };
+        var sliding = new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(40) };
         await node.Cache.SetAsync("k", "v", sliding, Ct);
 
-        await node.Cache.TryGetAsync<string>("k", sliding, Ct);
-        await node.Cache.TryGetAsync<string>("k", sliding, Ct);
+        // Reads every 20 s for two minutes, three windows: all from memory, each renewing the store's window.
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(20));
+            Assert.Equal("v", (await node.Cache.TryGetAsync<string>("k", sliding, Ct)).Value);
+        }
 
-        Assert.Equal(2, _store.Reads);
-        Assert.Equal(0, MemoryOf(node).Count);
+        await _store.Inner.WhenCallsAsync(calls => calls.Count(c => c.Kind == StoreCallKind.Refresh) >= 6).WaitAsync(Ct);
+        Assert.Equal(0, _store.Reads);
+        Assert.True(await _store.Inner.GetAsync(node.StoreKey("k"), null, Ct) is { HasValue: true }, "the store lost the entry");
+
+        // No read for a whole window: gone from memory as from the store.
+        _time.Advance(TimeSpan.FromSeconds(41));
+        Assert.False((await node.Cache.TryGetAsync<string>("k", sliding, Ct)).HasValue);
     }
 
     [Fact]
-    public async Task TryGetAsync_SlidingEntryReadWithoutSlidingOptions_NotKeptInMemory()
+    public async Task TryGetAsync_SlidingEntryReadWithoutItsWindow_NotKeptInMemory()
     {
+        var writer = Node(memory: false);
         var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromMinutes(10));
-        await node.Cache.SetAsync("k", "v", new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) }, Ct);
+        await writer.Cache.SetAsync("k", "v", new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) }, Ct);
 
         await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct); // the entry says it slides: no logical expiry
         await node.Cache.TryGetAsync<string>("k", cancellationToken: Ct);
