@@ -230,8 +230,13 @@ internal sealed class MemoryTier
             return true;
         }
 
-        var encoded = Unsafe.As<EncodedMemoryEntry>(entry);
-        if (!ReferenceEquals(encoded.Codec, codec))
+        return TryDecode(key, Unsafe.As<EncodedMemoryEntry>(entry), codec, out value);
+    }
+
+    // Apart from TryValue so that the shared-instance path stays small enough to inline (this one handles exceptions).
+    private bool TryDecode<T>(string key, EncodedMemoryEntry entry, CodecInfo codec, out T value)
+    {
+        if (!ReferenceEquals(entry.Codec, codec))
         {
             value = default!; // written through another codec: the store's read decides
             return false;
@@ -245,7 +250,7 @@ internal sealed class MemoryTier
 
         try
         {
-            value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(encoded.Payload));
+            value = codec.Codec.Deserialize<T>(new ReadOnlySequence<byte>(entry.Payload));
             return true;
         }
         catch (Exception ex)
