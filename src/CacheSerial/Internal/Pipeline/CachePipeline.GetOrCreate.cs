@@ -3,7 +3,7 @@ namespace CacheSerial.Internal;
 internal sealed partial class CachePipeline
 {
     /// <summary>Get-or-create of one key: memory, then the store, then the key's flight (one factory run). The key is
-    /// the caller's, already validated: a memory hit never builds the stored key.</summary>
+    /// the caller's: a memory hit never builds the stored key, and a key memory does not answer is checked first (KeyOf).</summary>
     public ValueTask<T> GetOrCreateAsync<TState, T>(
         string key,
         TState state,

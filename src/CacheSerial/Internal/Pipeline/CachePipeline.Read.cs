@@ -13,7 +13,7 @@ internal sealed partial class CachePipeline
     private readonly KeyGenerations _written = new();
 
     /// <summary>A lookup: memory first, then the store; store failures and rejected entries are misses. The key is the
-    /// caller's, already validated: a memory hit never builds the stored key.</summary>
+    /// caller's: a memory hit never builds the stored key, and a key memory does not answer is checked first (KeyOf).</summary>
     public ValueTask<CacheResult<T>> GetAsync<T>(string key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken)
     {
         if (policy.SkipRead)
