@@ -38,6 +38,7 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         if (memoryTier is not null)
         {
             memory = new MemoryTier(name, memoryTier, new SharedTypes(sharedTypes), timeProvider, logger);
+            metrics.Track(name, memory);
             Log.MemoryTierLocalOnly(logger, name, memoryTier.LocalExpiration);
         }
 

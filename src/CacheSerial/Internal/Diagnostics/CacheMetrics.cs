@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace CacheSerial.Internal;
 
@@ -31,6 +32,9 @@ internal sealed class CacheMetrics
     private readonly Histogram<long> _payloadSize;
     private readonly Histogram<double> _codecDuration;
 
+    // The memory tiers of the caches on this meter, for the size gauges; weak, so a cache that is gone is not kept.
+    private readonly ConditionalWeakTable<MemoryTier, string> _memoryTiers = new();
+
     private CacheMetrics(Meter meter)
     {
         _hits = meter.CreateCounter<long>("cacheserial.hits", "{hit}", "Lookups that found a fresh entry.");
@@ -47,6 +51,22 @@ internal sealed class CacheMetrics
         _operationDuration = meter.CreateHistogram<double>("cacheserial.operation.duration", "s", "Duration of public cache operations.");
         _payloadSize = meter.CreateHistogram<long>("cacheserial.payload.size", "By", "Size of the codec's payload read or written (without the envelope).");
         _codecDuration = meter.CreateHistogram<double>("cacheserial.codec.duration", "s", "Time spent in the codec per value.");
+        meter.CreateObservableGauge("cacheserial.memory.entries", () => ObserveMemory(static m => m.Count), "{entry}", "Entries the memory tier holds.");
+        meter.CreateObservableGauge("cacheserial.memory.bytes", () => ObserveMemory(static m => m.Bytes), "By", "Bytes the memory tier counts against MaximumBytes.");
+    }
+
+    /// <summary>Reports a cache's memory tier in the size gauges.</summary>
+    public void Track(string cacheName, MemoryTier memory) => _memoryTiers.AddOrUpdate(memory, cacheName);
+
+    private List<Measurement<long>> ObserveMemory(Func<MemoryTier, long> size)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var (memory, cacheName) in (IEnumerable<KeyValuePair<MemoryTier, string>>)_memoryTiers)
+        {
+            measurements.Add(new Measurement<long>(size(memory), new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName)));
+        }
+
+        return measurements;
     }
 
     /// <summary>The instruments on a process-wide meter, for containers without an <see cref="IMeterFactory"/>.</summary>

@@ -466,6 +466,25 @@ public sealed class MemoryTierTests : IDisposable
     }
 
     [Fact]
+    public async Task Gauges_MemoryEntriesAndBytes_ReportTheTiersSize()
+    {
+        var node = new CacheNode(_store, _time, _prefix, services: s => s.AddMetrics(), build: b => b.UseMemoryTier());
+        _nodes.Add(node);
+        using var entries = node.Collect<long>("cacheserial.memory.entries");
+        using var bytes = node.Collect<long>("cacheserial.memory.bytes");
+        await node.Cache.SetAsync("a", "1", Hour, Ct);
+        await node.Cache.SetAsync("b", "2", Hour, Ct);
+
+        entries.RecordObservableInstruments();
+        bytes.RecordObservableInstruments();
+
+        var count = Assert.Single(entries.GetMeasurementSnapshot());
+        Assert.Equal(2, count.Value);
+        Assert.Equal("default", count.Tags[CacheSerial.Internal.CacheTags.CacheName]);
+        Assert.Equal(MemoryOf(node).Bytes, Assert.Single(bytes.GetMeasurementSnapshot()).Value);
+    }
+
+    [Fact]
     public void Creation_MemoryTierWithoutInvalidationSource_LogsTheBoundOnce()
     {
         var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(7));
