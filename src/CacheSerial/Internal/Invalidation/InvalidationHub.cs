@@ -8,7 +8,4 @@ internal sealed class InvalidationHub(MemoryTier? memory)
 {
     /// <summary>A key changed or left the store: memory must not serve what it holds for it.</summary>
     public void Evict(string key) => memory?.Remove(key);
-
-    /// <summary>Every key may have changed: memory forgets them all.</summary>
-    public void EvictAll() => memory?.Clear();
 }

@@ -22,13 +22,4 @@ internal sealed class KeyGenerations
     public void Bump(CacheKey key) => BumpStripe(StripeOf(key.Hash));
 
     public void BumpStripe(int stripe) => Interlocked.Increment(ref _counters[stripe]);
-
-    /// <summary>Every key changed (a clear).</summary>
-    public void BumpAll()
-    {
-        for (var i = 0; i < Stripes; i++)
-        {
-            Interlocked.Increment(ref _counters[i]);
-        }
-    }
 }

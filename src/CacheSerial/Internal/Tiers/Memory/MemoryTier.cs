@@ -164,16 +164,6 @@ internal sealed class MemoryTier
         }
     }
 
-    /// <summary>Forgets every key (only the invalidation hub calls this).</summary>
-    public void Clear()
-    {
-        _generations.BumpAll();
-        foreach (var pair in _entries)
-        {
-            Drop(pair.Key, pair.Value);
-        }
-    }
-
     private MemoryEntry? Create<T>(
         string key, T value, ReadOnlySpan<byte> payload, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, CodecInfo codec, EntryPolicy policy)
     {

@@ -375,7 +375,7 @@ public sealed class MemoryTierTests : IDisposable
         });
         var memory = MemoryOf(node);
         var payload = new string('x', 300);
-        var highestCount = 0;
+        var highestCount = 0L;
         var highestBytes = 0L;
         var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
@@ -581,17 +581,6 @@ public sealed class MemoryTierTests : IDisposable
         _store.Release();
         await racing;
         return node;
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
-            {
-                return;
-            }
-        }
     }
 
     private static void InterlockedMax(ref long target, long value)
