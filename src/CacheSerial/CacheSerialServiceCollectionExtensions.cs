@@ -84,6 +84,7 @@ public static class CacheSerialServiceCollectionExtensions
         services.AddOptions<CodecOptions>(optionsName);
         services.AddOptions<StoreOptions>(optionsName);
         services.AddOptions<MemoryTierRegistration>(optionsName);
+        services.AddOptions<BackplaneRegistration>(optionsName);
     }
 
     private static DefaultTypedCache Create(IServiceProvider services, string optionsName, string? serviceKey)
@@ -100,9 +101,13 @@ public static class CacheSerialServiceCollectionExtensions
                     "or give the cache its own store with UseStackExchangeRedis(...) or UseStore(...)."));
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance;
         var memory = services.GetRequiredService<IOptionsMonitor<MemoryTierRegistration>>().Get(optionsName);
+        var backplane = services.GetRequiredService<IOptionsMonitor<BackplaneRegistration>>().Get(optionsName).Factory is { } backplaneFactory
+            ? backplaneFactory(services) ?? throw new InvalidOperationException("The backplane factory given to UseBackplane returned null.")
+            : null;
         return new DefaultTypedCache(
             serviceKey ?? DefaultCacheName,
             store,
+            backplane,
             options,
             new CodecRegistry(codecs),
             memory.Enabled ? services.GetRequiredService<IOptionsMonitor<MemoryTierOptions>>().Get(optionsName) : null,

@@ -75,4 +75,10 @@ public interface ICacheStore
     /// <see langword="null"/> (the default) when the store has none or it is turned off.
     /// </summary>
     ICacheStoreLock? DistributedLock => null;
+
+    /// <summary>
+    /// The server's reports of changed keys, used to keep memory tiers coherent; <see langword="null"/> (the default)
+    /// when the store has none or it is turned off.
+    /// </summary>
+    ICacheStoreInvalidation? Invalidation => null;
 }

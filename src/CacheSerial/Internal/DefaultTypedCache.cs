@@ -8,17 +8,19 @@ namespace CacheSerial.Internal;
 /// I/O. Each operation has one path (<see cref="Run"/>); observation wraps it only while something listens.
 /// See Internal/readme.md for the layers.
 /// </summary>
-internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
+internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsyncDisposable, IDisposable
 {
     private readonly KeyBuilder _keys;
     private readonly CodecRegistry _codecs;
     private readonly EntryPolicyResolver _policies;
     private readonly CachePipeline _pipeline;
     private readonly CacheMetrics _metrics;
+    private readonly InvalidationHub _hub;
 
     public DefaultTypedCache(
         string name,
         ICacheStore store,
+        ICacheBackplane? backplane,
         CacheSerialOptions options,
         CodecRegistry codecs,
         MemoryTierOptions? memoryTier,
@@ -39,10 +41,11 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
         {
             memory = new MemoryTier(name, memoryTier, new SharedTypes(sharedTypes), timeProvider, logger);
             metrics.Track(name, memory);
-            Log.MemoryTierLocalOnly(logger, name, memoryTier.LocalExpiration);
         }
 
-        _pipeline = new CachePipeline(name, memory, new InvalidationHub(memory), Tier, entries, _keys, timeProvider, logger, metrics);
+        _hub = new InvalidationHub(name, memory, _keys, backplane, store.Invalidation, memoryTier, timeProvider, logger, metrics);
+        _pipeline = new CachePipeline(name, memory, _hub, Tier, entries, _keys, timeProvider, logger, metrics);
+        _hub.Start();
     }
 
     public string Name { get; }
@@ -53,6 +56,11 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth
 
     /// <summary>The layer that calls the store (its breaker, deadline and store).</summary>
     internal DistributedTier Tier { get; }
+
+    /// <summary>Stops the invalidation sources (subscriptions, publisher, pings); the store is the container's to dispose.</summary>
+    public ValueTask DisposeAsync() => _hub.DisposeAsync();
+
+    public void Dispose() => _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public ValueTask<CacheResult<T>> TryGetAsync<T>(string key, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -31,6 +31,12 @@ internal sealed class CacheMetrics
     private readonly Histogram<double> _operationDuration;
     private readonly Histogram<long> _payloadSize;
     private readonly Histogram<double> _codecDuration;
+    private readonly Counter<long> _invalidationsReceived;
+    private readonly Counter<long> _invalidationsPublished;
+    private readonly Counter<long> _invalidationPublishFailures;
+    private readonly Counter<long> _invalidationFlushes;
+    private readonly Counter<long> _invalidationGaps;
+    private readonly Histogram<double> _invalidationLag;
 
     // The memory tiers of the caches on this meter, for the size gauges; weak, so a cache that is gone is not kept.
     private readonly ConditionalWeakTable<MemoryTier, string> _memoryTiers = new();
@@ -51,8 +57,59 @@ internal sealed class CacheMetrics
         _operationDuration = meter.CreateHistogram<double>("cacheserial.operation.duration", "s", "Duration of public cache operations.");
         _payloadSize = meter.CreateHistogram<long>("cacheserial.payload.size", "By", "Size of the codec's payload read or written (without the envelope).");
         _codecDuration = meter.CreateHistogram<double>("cacheserial.codec.duration", "s", "Time spent in the codec per value.");
+        _invalidationsReceived = meter.CreateCounter<long>("cacheserial.invalidations.received", "{key}", "Keys other processes (backplane) or the store's server (tracking) reported changed.");
+        _invalidationsPublished = meter.CreateCounter<long>("cacheserial.invalidations.published", "{key}", "Keys this process told other processes it changed.");
+        _invalidationPublishFailures = meter.CreateCounter<long>("cacheserial.invalidation.publish_failures", "{message}", "Backplane messages that could not be published.");
+        _invalidationFlushes = meter.CreateCounter<long>("cacheserial.invalidation.flushes", "{flush}", "Times the memory tier was flushed because it could have missed a change.");
+        _invalidationGaps = meter.CreateCounter<long>("cacheserial.invalidation.gaps", "{gap}", "Lost invalidation messages detected from a sender's sequence numbers.");
+        _invalidationLag = meter.CreateHistogram<double>("cacheserial.invalidation.lag", "s", "Time from publishing an invalidation to its arrival here (sender's clock to receiver's).");
         meter.CreateObservableGauge("cacheserial.memory.entries", () => ObserveMemory(static m => m.Count), "{entry}", "Entries the memory tier holds.");
         meter.CreateObservableGauge("cacheserial.memory.bytes", () => ObserveMemory(static m => m.Bytes), "By", "Bytes the memory tier counts against MaximumBytes.");
+    }
+
+    public void InvalidationsReceived(string cacheName, string source, int keys, double? lagSeconds)
+    {
+        if (_invalidationsReceived.Enabled)
+        {
+            _invalidationsReceived.Add(keys, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Source, source));
+        }
+
+        if (lagSeconds is { } lag && _invalidationLag.Enabled)
+        {
+            _invalidationLag.Record(Math.Max(0, lag), new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Source, source));
+        }
+    }
+
+    public void InvalidationsPublished(string cacheName, int keys)
+    {
+        if (_invalidationsPublished.Enabled)
+        {
+            _invalidationsPublished.Add(keys, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName));
+        }
+    }
+
+    public void InvalidationPublishFailed(string cacheName)
+    {
+        if (_invalidationPublishFailures.Enabled)
+        {
+            _invalidationPublishFailures.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName));
+        }
+    }
+
+    public void InvalidationFlush(string cacheName, string reason)
+    {
+        if (_invalidationFlushes.Enabled)
+        {
+            _invalidationFlushes.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Reason, reason));
+        }
+    }
+
+    public void InvalidationGap(string cacheName, string source)
+    {
+        if (_invalidationGaps.Enabled)
+        {
+            _invalidationGaps.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Source, source));
+        }
     }
 
     /// <summary>Reports a cache's memory tier in the size gauges.</summary>

@@ -20,6 +20,20 @@ internal static class CacheTags
     public const string Memory = "memory";
     public const string Distributed = "distributed";
 
+    public const string Source = "cacheserial.invalidation.source";
+
+    // Sources of invalidations.
+    public const string SourceBackplane = "backplane";
+    public const string SourceTracking = "tracking";
+
+    // Reasons the memory tier is flushed.
+    public const string FlushGap = "gap";
+    public const string FlushReconnect = "reconnect";
+    public const string FlushSenderReset = "sender_reset";
+    public const string FlushMalformed = "malformed";
+    public const string FlushHashedKey = "hashed_key";
+    public const string FlushServer = "server";
+
     // Reasons a write is skipped.
     public const string TooLarge = "too_large";
     public const string Expired = "expired";

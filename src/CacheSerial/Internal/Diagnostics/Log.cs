@@ -91,6 +91,34 @@ internal static partial class Log
         Message = "Cache '{CacheName}': a {TypeName} kept in memory could not be decoded again; it was dropped and the store is read.")]
     public static partial void MemoryEntryDecodeFailed(ILogger logger, string cacheName, string typeName, Exception exception);
 
+    [LoggerMessage(EventId = 7003, EventName = "TrackingUnsupported", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': the store's server does not report key changes (no CLIENT TRACKING); {Fallback}.")]
+    public static partial void TrackingUnsupported(ILogger logger, string cacheName, string fallback);
+
+    [LoggerMessage(EventId = 7004, EventName = "InvalidationGap", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': invalidations from another process were lost; the memory tier was flushed ({Entries} entries).")]
+    public static partial void InvalidationGap(ILogger logger, string cacheName, int entries);
+
+    [LoggerMessage(EventId = 7005, EventName = "InvalidationSourceLost", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': the {Source} does not deliver ({Reason}); memory serves for at most {Tolerance} more, then reads go to the store until it delivers again.")]
+    public static partial void InvalidationSourceLost(ILogger logger, string cacheName, string source, string reason, TimeSpan tolerance);
+
+    [LoggerMessage(EventId = 7006, EventName = "InvalidationSourceLive", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': the {Source} delivers; the memory tier was flushed ({Entries} entries) and serves again.")]
+    public static partial void InvalidationSourceLive(ILogger logger, string cacheName, string source, int entries);
+
+    [LoggerMessage(EventId = 7007, EventName = "BackplanePublishFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': invalidations could not be published ({ErrorType}); publishing pauses for {Pause} and other processes flush their memory tier when they see the gap.")]
+    public static partial void BackplanePublishFailed(ILogger logger, string cacheName, string errorType, TimeSpan pause, Exception exception);
+
+    [LoggerMessage(EventId = 7008, EventName = "BackplaneMessageMalformed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a backplane message could not be read ({Problem}); the memory tier was flushed.")]
+    public static partial void BackplaneMessageMalformed(ILogger logger, string cacheName, string problem);
+
+    [LoggerMessage(EventId = 7009, EventName = "InvalidationUnsubscribeFailed", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': an invalidation subscription failed to close.")]
+    public static partial void InvalidationUnsubscribeFailed(ILogger logger, string cacheName, Exception exception);
+
     [LoggerMessage(EventId = 1101, EventName = "CircuitBreakerOpened", Level = LogLevel.Warning,
         Message = "Cache '{CacheName}': {Failures} store calls failed in a row; the circuit breaker is open for {Duration}: reads are misses and writes are skipped.")]
     public static partial void CircuitBreakerOpened(ILogger logger, string cacheName, int failures, TimeSpan duration);

@@ -34,6 +34,26 @@ internal sealed class KeyBuilder
 
     public int MaximumKeyLength { get; }
 
+    /// <summary>What every stored key of this cache starts with (empty without a prefix).</summary>
+    public string StoredKeyPrefix => _prefixPart;
+
+    /// <summary>
+    /// The caller's key of a stored key of this cache; false for a key of another prefix or a hashed long key (its
+    /// caller's key cannot be recovered from the hash).
+    /// </summary>
+    public bool TryCallerKey(string storedKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    {
+        key = null;
+        if (!storedKey.StartsWith(_prefixPart, StringComparison.Ordinal)
+            || storedKey.AsSpan(_prefixPart.Length).IndexOfAny(PrefixSeparator, HashSeparator) >= 0)
+        {
+            return false;
+        }
+
+        key = storedKey[_prefixPart.Length..];
+        return key.Length > 0;
+    }
+
     /// <summary>The shortest <see cref="CacheSerialOptions.MaximumKeyLength"/> that fits a hashed key behind this prefix.</summary>
     public static int MinimumMaximumKeyLength(string prefix) =>
         (prefix.Length == 0 ? 0 : prefix.Length + 1) + HashedKeyHeadLength + 1 + HashHexLength;

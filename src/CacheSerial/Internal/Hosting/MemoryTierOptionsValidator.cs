@@ -24,6 +24,11 @@ internal sealed class MemoryTierOptionsValidator : IValidateOptions<MemoryTierOp
             failures.Add($"MemoryTierOptions.LocalExpiration of cache '{cache}' is {options.LocalExpiration}; it must be positive.");
         }
 
+        if (options.DisconnectedTolerance < TimeSpan.Zero)
+        {
+            failures.Add($"MemoryTierOptions.DisconnectedTolerance of cache '{cache}' is {options.DisconnectedTolerance}; it must not be negative.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -91,12 +91,12 @@ internal sealed partial class CachePipeline
     public ValueTask<bool> RefreshAsync(CacheKey key, CancellationToken cancellationToken) =>
         _tier.RefreshAsync(key, cancellationToken);
 
-    /// <summary>A write or remove of this process ended: reads of its keys started before it may not be joined any more.</summary>
+    /// <summary>A write or remove of this process ended: see <see cref="Written"/>.</summary>
     private ValueTask<bool> WrittenAsync(ValueTask<bool> call, StoreTarget keys)
     {
         if (call.IsCompleted)
         {
-            Bump(_written, keys);
+            Written(keys);
             return new ValueTask<bool>(call.GetAwaiter().GetResult());
         }
 
@@ -111,16 +111,19 @@ internal sealed partial class CachePipeline
             }
             finally
             {
-                Bump(_written, keys);
+                Written(keys);
             }
         }
     }
 
-    private static void Bump(KeyGenerations generations, StoreTarget keys)
+    /// <summary>The store call ended (whatever it said: a timed-out write may still land): later reads may not join
+    /// earlier ones, and other processes are told through the hub.</summary>
+    private void Written(StoreTarget keys)
     {
         for (var i = 0; i < keys.Count; i++)
         {
-            generations.Bump(keys[i]);
+            _written.Bump(keys[i]);
+            _hub.Changed(keys[i]);
         }
     }
 }

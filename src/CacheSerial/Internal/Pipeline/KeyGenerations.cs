@@ -22,4 +22,13 @@ internal sealed class KeyGenerations
     public void Bump(CacheKey key) => BumpStripe(StripeOf(key.Hash));
 
     public void BumpStripe(int stripe) => Interlocked.Increment(ref _counters[stripe]);
+
+    /// <summary>Every key changed (a flush): no answer read before it may be kept.</summary>
+    public void BumpAll()
+    {
+        for (var stripe = 0; stripe < Stripes; stripe++)
+        {
+            BumpStripe(stripe);
+        }
+    }
 }

@@ -34,6 +34,10 @@ internal sealed class MemoryTier
     private int _count;
     private long _bytes;
 
+    // Until when entries may be served (clock ms): always while local-only or while every invalidation source is
+    // connected; a short bound after one is lost; now (pass-through) until a source is proven to deliver.
+    private long _trustedUntilMs = long.MaxValue;
+
     public MemoryTier(string name, MemoryTierOptions options, SharedTypes shared, TimeProvider time, ILogger logger)
     {
         _name = name;
@@ -42,12 +46,12 @@ internal sealed class MemoryTier
         _logger = logger;
         _maximumEntries = options.MaximumEntries;
         _maximumBytes = options.MaximumBytes;
-        LocalExpiration = options.LocalExpiration;
+        LocalExpiration = options.LocalExpiration ?? MemoryTierOptions.DefaultLocalExpiration;
         AwaitStoreWrites = options.AwaitStoreWrites;
     }
 
-    /// <summary>How long an entry is served from memory when the call does not say.</summary>
-    public TimeSpan LocalExpiration { get; }
+    /// <summary>How long an entry is served from memory when the call does not say (set by the hub as sources come and go).</summary>
+    public TimeSpan LocalExpiration { get; set; }
 
     /// <summary>Whether get-or-create callers wait for the store write (else they are released once memory has the value).</summary>
     public bool AwaitStoreWrites { get; }
@@ -83,7 +87,7 @@ internal sealed class MemoryTier
         }
 
         var refreshDue = false;
-        var state = now < entry.LocalUntilMs ? policy.Judge(entry.CreatedAtMs, entry.ExpiresAtMs, now, out refreshDue) : ReadState.Stale;
+        var state = now < entry.LocalUntilMs && now < _trustedUntilMs ? policy.Judge(entry.CreatedAtMs, entry.ExpiresAtMs, now, out refreshDue) : ReadState.Stale;
         if (state == ReadState.Miss || !TryValue<T>(key, entry, codec, out var value))
         {
             return MemoryLookup.Miss;
@@ -163,6 +167,50 @@ internal sealed class MemoryTier
             Removed(removed);
         }
     }
+
+    /// <summary>Forgets every entry (only the invalidation hub calls this); store reads racing it keep nothing.</summary>
+    public int Flush()
+    {
+        _generations.BumpAll();
+        var flushed = 0;
+        foreach (var (key, entry) in _entries)
+        {
+            if (_entries.TryRemove(new KeyValuePair<string, MemoryEntry>(key, entry)))
+            {
+                Removed(entry);
+                flushed++;
+            }
+        }
+
+        return flushed; // the hand's nodes of these entries are dead now; sweeps drop them
+    }
+
+    /// <summary>
+    /// Serves entries for at most <paramref name="bound"/> more (an invalidation source was lost), or, with
+    /// <see cref="TimeSpan.Zero"/>, not at all: every lookup is then a fallback that only fail-safe serves. Never extends
+    /// an earlier, shorter bound.
+    /// </summary>
+    public void TrustFor(TimeSpan bound)
+    {
+        var until = _clock.NowMs() + (long)bound.TotalMilliseconds;
+        var current = Interlocked.Read(ref _trustedUntilMs);
+        while (until < current)
+        {
+            var seen = Interlocked.CompareExchange(ref _trustedUntilMs, until, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Serves entries again (every invalidation source delivers, or none is left).</summary>
+    public void Trust() => Interlocked.Exchange(ref _trustedUntilMs, long.MaxValue);
+
+    /// <summary>Whether entries are served now.</summary>
+    public bool IsTrusted => _clock.NowMs() < Interlocked.Read(ref _trustedUntilMs);
 
     private MemoryEntry? Create<T>(
         string key, T value, ReadOnlySpan<byte> payload, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, CodecInfo codec, EntryPolicy policy)
