@@ -19,6 +19,9 @@ public sealed class ControlledStore(InMemoryCacheStore inner) : ICacheStore
     /// <summary>While true, every call throws <see cref="ChaosException"/>, as a dead server would.</summary>
     public bool Down { get; set; }
 
+    /// <summary>The server-assisted invalidation this store offers (a fake); none by default.</summary>
+    public ICacheStoreInvalidation? Invalidation { get; set; }
+
     /// <summary>Reads (answered now) are handed back only after <see cref="Release"/>.</summary>
     public void HoldReads() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -22,6 +22,9 @@ public static class CacheInternals
     /// <summary>The cache's memory tier, or null without one.</summary>
     internal static MemoryTier? MemoryOf(ITypedCache cache) => MemoryOf(PipelineOf(Of(cache)));
 
+    /// <summary>The cache's invalidation hub.</summary>
+    internal static InvalidationHub HubOf(ITypedCache cache) => HubOf(PipelineOf(Of(cache)));
+
     /// <summary>Store calls the deadline watches now.</summary>
     internal static int PendingCount(this StoreCallDeadline deadline)
     {
@@ -56,6 +59,9 @@ public static class CacheInternals
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_memory")]
     private static extern ref MemoryTier? MemoryOf(CachePipeline pipeline);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_hub")]
+    private static extern ref InvalidationHub HubOf(CachePipeline pipeline);
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_store")]
     private static extern ref ICacheStore StoreOf(DistributedTier tier);

@@ -167,7 +167,11 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
                 _metrics.InvalidationsPublished(_name, keys);
             }
         }
-        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down: nothing waits for this message any more.
+        }
+        catch (Exception ex)
         {
             Interlocked.Exchange(ref _publishBlockedUntilMs, now + (long)PublishBreak.TotalMilliseconds);
             _metrics.InvalidationPublishFailed(_name);

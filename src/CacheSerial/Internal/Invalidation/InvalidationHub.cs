@@ -199,8 +199,9 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // The loops end by cancellation; any other ending was already logged where it happened.
         }
 
         await DisposeSubscriptionsAsync().ConfigureAwait(false);
