@@ -10,13 +10,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>
 /// Gives a CacheSerial cache the native Redis store: each entry is one Redis string (the envelope) with the entry's
 /// lifetime as its TTL, read with one <c>GET</c> (or <c>GETEX</c> when the read names a sliding expiration) and written
-/// with one <c>SET PX</c>. The cache then needs no <c>IDistributedCache</c>.
+/// with one <c>SET PX</c>. The cache then needs no <c>IDistributedCache</c>. <c>UseRedisBackplane</c> (whatever the store)
+/// keeps the memory tiers of several processes coherent over Redis pub/sub.
 /// </summary>
 /// <remarks>
 /// Every overload checks its arguments and the options <c>configure</c> sets at once: invalid ones throw
 /// <see cref="ArgumentException"/> (<see cref="ArgumentNullException"/> for a null) from the call itself.
 /// </remarks>
-public static class CacheSerialRedisBuilderExtensions
+public static partial class CacheSerialRedisBuilderExtensions
 {
     /// <summary>
     /// Uses a Redis connection the store creates from a StackExchange.Redis configuration string (such as
@@ -30,18 +31,7 @@ public static class CacheSerialRedisBuilderExtensions
     public static ICacheSerialBuilder UseStackExchangeRedis(this ICacheSerialBuilder builder, string configuration, Action<RedisCacheStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
-        ConfigurationOptions parsed;
-        try
-        {
-            parsed = ConfigurationOptions.Parse(configuration);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            throw new ArgumentException($"Not a valid StackExchange.Redis configuration string: {ex.Message}", nameof(configuration), ex);
-        }
-
-        return UseOwned(builder, parsed, nameof(configuration), configure);
+        return UseOwned(builder, Parse(configuration), nameof(configuration), configure);
     }
 
     /// <summary>
@@ -96,6 +86,20 @@ public static class CacheSerialRedisBuilderExtensions
             logger));
     }
 
+    /// <summary>A configuration string parsed, or <see cref="ArgumentException"/> naming <c>configuration</c>.</summary>
+    private static ConfigurationOptions Parse(string configuration)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        try
+        {
+            return ConfigurationOptions.Parse(configuration);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            throw new ArgumentException($"Not a valid StackExchange.Redis configuration string: {ex.Message}", nameof(configuration), ex);
+        }
+    }
+
     private static ICacheSerialBuilder UseOwned(ICacheSerialBuilder builder, ConfigurationOptions configuration, string paramName, Action<RedisCacheStoreOptions>? configure)
     {
         if (configuration.EndPoints.Count == 0)
@@ -125,9 +129,14 @@ public static class CacheSerialRedisBuilderExtensions
     {
         var serviceKey = new object();
         var cacheName = builder.Name;
-        builder.Services.AddKeyedSingleton(serviceKey, (services, _) => new RedisCacheStore(
-            connect(services, cacheName, services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance),
-            options));
+        builder.Services.AddKeyedSingleton(serviceKey, (services, _) =>
+        {
+            var logger = LoggerOf(services);
+            return new RedisCacheStore(connect(services, cacheName, logger), options, cacheName, logger);
+        });
         return builder.UseStore(services => services.GetRequiredKeyedService<RedisCacheStore>(serviceKey));
     }
+
+    private static ILogger LoggerOf(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>()?.CreateLogger("CacheSerial") ?? NullLogger.Instance;
 }

@@ -44,6 +44,30 @@ public sealed class RedisCacheStoreOptions
     /// </summary>
     public TimeSpan LockWaitTimeout { get; set; } = DefaultLockWaitTimeout;
 
+    /// <summary>
+    /// Keeps the memory tiers of every process coherent with Redis itself (server-assisted invalidation): the store's
+    /// connection turns on <c>CLIENT TRACKING ... BCAST PREFIX &lt;the cache's key prefix&gt; NOLOOP</c>, so Redis reports
+    /// every change of the cache's keys by any client (another application, a script, an expiry, a <c>FLUSHALL</c>) and
+    /// the cache evicts them from memory. Only matters with a memory tier (<c>UseMemoryTier</c>). Off by default.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Needs Redis 6.2 or later on a single primary endpoint over RESP2 (the default protocol). Not Redis Cluster, not a
+    /// connection to several endpoints or replicas, not Garnet (which has no <c>CLIENT TRACKING</c>): there the store logs
+    /// why (event 6007) and the cache relies on <c>UseRedisBackplane</c> if it has one, else its memory is local-only.
+    /// One cache per connection: a second cache with tracking on a shared connection logs 6007 and does without.
+    /// </para>
+    /// <para>
+    /// Costs: Redis sends one report per changed key under the prefix to every process tracking it (BCAST: it keeps no
+    /// per-client table of what was read, so its memory does not grow with reads), and the subscription connection of the
+    /// store's multiplexer receives them. The process's own writes are not reported back to it (NOLOOP). Arming, at start
+    /// and after every reconnect, costs a few commands (<c>CLIENT INFO</c>, <c>CLIENT LIST TYPE pubsub</c>, a probe key
+    /// under <c>__cacheserial:tracking-probe:</c>); while the connection is down, memory serves for
+    /// <c>MemoryTierOptions.DisconnectedTolerance</c> at most and is flushed once tracking is armed again.
+    /// </para>
+    /// </remarks>
+    public bool ClientTracking { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     internal void Validate(string paramName)
     {

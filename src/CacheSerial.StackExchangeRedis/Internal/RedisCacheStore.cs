@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace CacheSerial.StackExchangeRedis.Internal;
@@ -18,15 +20,19 @@ namespace CacheSerial.StackExchangeRedis.Internal;
 /// </remarks>
 internal sealed class RedisCacheStore : ICacheStore, IDisposable, IAsyncDisposable
 {
-    public RedisCacheStore(RedisConnection connection, RedisCacheStoreOptions options)
+    public RedisCacheStore(RedisConnection connection, RedisCacheStoreOptions options, string cacheName = "", ILogger? logger = null)
     {
         Connection = connection;
         DistributedLock = options.DistributedLock ? new RedisCacheStoreLock(connection, options.LockLease, options.LockWaitTimeout) : null;
+        Invalidation = options.ClientTracking ? new RedisClientTracking(connection, cacheName, logger ?? NullLogger.Instance) : null;
     }
 
     public RedisConnection Connection { get; }
 
     public ICacheStoreLock? DistributedLock { get; }
+
+    /// <summary>Server-assisted invalidation (<see cref="RedisCacheStoreOptions.ClientTracking"/>), or null when off.</summary>
+    public ICacheStoreInvalidation? Invalidation { get; }
 
     // Pooled state machine: the cache awaits each read once, and a hit then allocates nothing here. The client's leased
     // buffer is handed to the cache as is: no copy.

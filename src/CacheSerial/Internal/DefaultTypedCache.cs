@@ -82,8 +82,13 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsync
         ArgumentNullException.ThrowIfNull(factory);
         var policy = _policies.Resolve(options);
         var codec = _codecs.For<T>();
-        return Run(CacheOperation.GetOrCreate, codec, batchSize: -1, (key, state, factory, policy, codec),
-            static (p, s, observed, ct) => p.GetOrCreateAsync(s.key, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken);
+
+        // Run's path without its delegate and state tuple when nothing observes: a memory hit costs tens of nanoseconds,
+        // and those two are a tenth of it.
+        return ObservedOperation.IsObserved(_metrics)
+            ? ObserveAsync(CacheOperation.GetOrCreate, codec, batchSize: -1, (key, state, factory, policy, codec),
+                static (p, s, observed, ct) => p.GetOrCreateAsync(s.key, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken)
+            : _pipeline.GetOrCreateAsync(key, state, factory, policy, codec, null, cancellationToken);
     }
 
     public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)

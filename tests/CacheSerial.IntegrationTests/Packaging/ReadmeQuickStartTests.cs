@@ -15,7 +15,7 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
     // The packages the quick start's project references, in the order of the csproj below.
-    private static readonly string[] PackageIds = ["CacheSerial", "CacheSerial.MessagePack", "Microsoft.Extensions.Caching.StackExchangeRedis"];
+    private static readonly string[] PackageIds = ["CacheSerial", "CacheSerial.StackExchangeRedis", "CacheSerial.MessagePack"];
 
     private readonly string _project = Path.Combine(Path.GetTempPath(), "cacheserial-quickstart-" + Guid.NewGuid().ToString("N"));
 
@@ -28,6 +28,10 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
         Assert.Contains("AddCacheSerial(", code, StringComparison.Ordinal);
         Assert.Contains("GetOrCreateAsync(", code, StringComparison.Ordinal);
         Assert.Contains("ValidateTypes(", code, StringComparison.Ordinal);
+
+        // Two levels first: what most services want, shown before the one-level set-ups.
+        Assert.Contains("UseMemoryTier(", code, StringComparison.Ordinal);
+        Assert.Contains("UseRedisBackplane(", code, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,7 +51,6 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
     public async Task QuickStart_NewWebProjectOnPackedPackages_Builds()
     {
         var code = ExtractQuickStart(File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "README.md")));
-        var redisVersion = PackedPackages.CentralVersions()["Microsoft.Extensions.Caching.StackExchangeRedis"];
         Directory.CreateDirectory(_project);
         // No <clear/>: the machine's own sources stay, and the packed feed is added to them.
         await File.WriteAllTextAsync(Path.Combine(_project, "NuGet.config"), $"""
@@ -70,7 +73,7 @@ public sealed class ReadmeQuickStartTests(PackedPackages packed) : IDisposable
               <ItemGroup>
                 <PackageReference Include="{PackageIds[0]}" Version="{packed.Version}" />
                 <PackageReference Include="{PackageIds[1]}" Version="{packed.Version}" />
-                <PackageReference Include="{PackageIds[2]}" Version="{redisVersion}" />
+                <PackageReference Include="{PackageIds[2]}" Version="{packed.Version}" />
               </ItemGroup>
             </Project>
             """, TestContext.Current.CancellationToken);

@@ -91,6 +91,9 @@ internal sealed class EntryPolicy
     /// <summary>The memory tier is not read (the whole cache is not read, or only memory is skipped).</summary>
     public bool SkipLocalRead => (Flags & (CacheEntryFlags.SkipRead | CacheEntryFlags.SkipLocalRead)) != 0;
 
+    /// <summary>Whether a fresh memory hit is returned as it is (memory is read and no eager refresh can be due).</summary>
+    public bool TakesLocalHitAsIs => !SkipLocalRead && EagerRefreshThreshold is null;
+
     /// <summary>Nothing is kept in the memory tier.</summary>
     public bool SkipLocalWrite => (Flags & (CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalWrite)) != 0;
 

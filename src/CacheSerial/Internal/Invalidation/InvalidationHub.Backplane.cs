@@ -36,7 +36,7 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
     private readonly ICacheBackplane? _backplane;
     private readonly string _channel;
     private readonly Guid _sender = Guid.NewGuid();
-    private readonly Channel<string> _publishQueue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<string> _publishQueue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<Guid, SenderState> _senders = [];
     private IAsyncDisposable? _backplaneSubscription;
     private int _queued;

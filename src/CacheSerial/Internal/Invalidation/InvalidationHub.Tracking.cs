@@ -11,6 +11,9 @@ internal sealed partial class InvalidationHub
     private readonly ICacheStoreInvalidation? _tracking;
     private IAsyncDisposable? _trackingSubscription;
 
+    // Under _gate: a loss reported before the first arming was marked live (the arming it raced is not trusted).
+    private bool _trackingLostWhileStarting;
+
     private async Task TrackingLoopAsync(CancellationToken stopping)
     {
         var listener = new TrackingListener(this);
@@ -27,7 +30,15 @@ internal sealed partial class InvalidationHub
                 }
 
                 _trackingSubscription = subscription;
-                SourceLive(ref _trackingLive, "server-assisted invalidation");
+                lock (_gate)
+                {
+                    // Lost while it was being armed: the source arms again and says so (OnConnectionRestored).
+                    if (!_trackingLostWhileStarting)
+                    {
+                        SourceLive(ref _trackingLive, "server-assisted invalidation");
+                    }
+                }
+
                 return;
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -62,8 +73,22 @@ internal sealed partial class InvalidationHub
 
         public void OnAllChanged() => hub.Flush(CacheTags.FlushServer);
 
-        public void OnConnectionLost() => hub.SourceLost(ref hub._trackingLive, "server-assisted invalidation", "the store's connection was lost");
+        public void OnConnectionLost()
+        {
+            lock (hub._gate)
+            {
+                hub._trackingLostWhileStarting |= !hub._trackingLive;
+                hub.SourceLost(ref hub._trackingLive, "server-assisted invalidation", "the store's connection was lost");
+            }
+        }
 
-        public void OnConnectionRestored() => hub.SourceLive(ref hub._trackingLive, "server-assisted invalidation");
+        public void OnConnectionRestored()
+        {
+            lock (hub._gate)
+            {
+                hub._trackingLostWhileStarting = false;
+                hub.SourceLive(ref hub._trackingLive, "server-assisted invalidation");
+            }
+        }
     }
 }

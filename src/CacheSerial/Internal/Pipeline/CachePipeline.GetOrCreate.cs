@@ -14,6 +14,13 @@ internal sealed partial class CachePipeline
         CancellationToken cancellationToken)
     {
         // A fresh memory hit returns from this small frame; everything else is in ReadOrRun (a hit costs tens of ns).
+        // Unobserved and uncounted, a shared value needs no entry copy and no judgement beyond its local lifetime.
+        if (observed is null && _memory is { } memory && policy.TakesLocalHitAsIs && !_entries.CountsLookups
+            && memory.TryGetShared(key, out T shared))
+        {
+            return new ValueTask<T>(shared);
+        }
+
         var lookup = ReadLocal<T>(key, codec, policy, observed, out var local);
         return lookup == MemoryLookup.Hit && !local.RefreshDue
             ? new ValueTask<T>(local.Value)

@@ -130,6 +130,20 @@ public sealed class InvalidationHubTrackingTests : IDisposable
         await _rig.AdvanceUntilAsync(() => CoherenceRig.Serves(node), "memory never served with both sources up");
     }
 
+    [Fact]
+    public async Task LostWhileArming_NotTrustedUntilRestored()
+    {
+        _tracking.LoseWhileSubscribing = true;
+        var node = _rig.Node(withBackplane: false, store: TrackedStore());
+        await CoherenceRig.EventuallyAsync(() => _tracking.Attempts > 0 && _tracking.Listener is not null, "tracking never subscribed");
+        await Task.Delay(50, Ct);
+        Assert.False(CoherenceRig.Serves(node));
+
+        _tracking.Listener!.OnConnectionRestored();
+
+        Assert.True(CoherenceRig.Serves(node));
+    }
+
     public void Dispose() => _rig.Dispose();
 
     private async Task<CacheNode> TrackedNodeAsync()
@@ -157,6 +171,8 @@ public sealed class InvalidationHubTrackingTests : IDisposable
 
         public int FailuresLeft { get; set; }
 
+        public bool LoseWhileSubscribing { get; set; }
+
         public int Attempts => Volatile.Read(ref _attempts);
 
         public ValueTask<IAsyncDisposable?> SubscribeAsync(string storedKeyPrefix, ICacheStoreInvalidationListener listener, CancellationToken cancellationToken = default)
@@ -169,6 +185,11 @@ public sealed class InvalidationHubTrackingTests : IDisposable
 
             Prefix = storedKeyPrefix;
             Listener = listener;
+            if (LoseWhileSubscribing)
+            {
+                listener.OnConnectionLost(); // the connection dropped after arming, before this call returned
+            }
+
             return new ValueTask<IAsyncDisposable?>(Unsupported ? null : new Nothing());
         }
 

@@ -115,6 +115,32 @@ internal sealed class MemoryTier
         return MemoryLookup.Hit;
     }
 
+    /// <summary>
+    /// The shortest path for the commonest hit: a fresh, shared (decoded) value of <typeparamref name="T"/> without a
+    /// sliding window. False for anything else, which <see cref="TryGet{T}"/> then judges in full.
+    /// </summary>
+    public bool TryGetShared<T>(string key, out T value)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.IsShared && entry.ValueType == typeof(T) && entry.SlidingMs == 0)
+        {
+            // Within its local lifetime an entry is within its logical expiry too (LocalUntil stops short of it).
+            var now = _clock.NowMs();
+            if (now < entry.LocalUntilMs && now < _trustedUntilMs)
+            {
+                if (!entry.Used)
+                {
+                    entry.Used = true;
+                }
+
+                value = Unsafe.As<SharedMemoryEntry<T>>(entry).Value;
+                return true;
+            }
+        }
+
+        value = default!;
+        return false;
+    }
+
     /// <summary>The sliding window a kept entry names (after <see cref="MemoryLookup.HitRenewStore"/>); null when none.</summary>
     public TimeSpan? SlidingWindowOf(string key) =>
         _entries.TryGetValue(key, out var entry) && entry.SlidingMs != 0 ? TimeSpan.FromMilliseconds(entry.SlidingMs) : null;
