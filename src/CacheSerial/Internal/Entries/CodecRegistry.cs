@@ -6,11 +6,13 @@ namespace CacheSerial.Internal;
 internal sealed class CodecRegistry
 {
     private readonly FrozenDictionary<Type, CodecInfo> _perType;
+    private readonly bool _hasPerType; // a field, not the dictionary's virtual Count: read on every call
 
     public CodecRegistry(CodecOptions options)
     {
         Default = new CodecInfo(options.DefaultCodec ?? SystemTextJsonCodec.Default);
         _perType = options.PerType.ToFrozenDictionary(p => p.Key, p => new CodecInfo(p.Value));
+        _hasPerType = _perType.Count != 0;
     }
 
     public CodecInfo Default { get; }
@@ -19,7 +21,7 @@ internal sealed class CodecRegistry
     public IEnumerable<CodecInfo> All => _perType.Values.Prepend(Default);
 
     public CodecInfo For<T>() =>
-        _perType.Count != 0 && _perType.TryGetValue(typeof(T), out var info) ? info : Default;
+        _hasPerType && _perType.TryGetValue(typeof(T), out var info) ? info : Default;
 
     /// <summary>The same choice as <see cref="For{T}"/>, for a type known at run time (startup checks).</summary>
     public CodecInfo For(Type type) =>

@@ -22,6 +22,7 @@ internal sealed class EntryPolicy
         EagerRefreshThreshold = call.EagerRefreshThreshold ?? defaults.EagerRefreshThreshold;
         NegativeExpiration = call.NegativeExpiration ?? defaults.NegativeExpiration;
         LocalExpiration = call.LocalExpiration ?? defaults.LocalExpiration;
+        _takesLocalHitAsIs = !SkipLocalRead && EagerRefreshThreshold is null;
         if (FactorySoftTimeout >= FactoryHardTimeout)
         {
             FactorySoftTimeout = null; // inherited separately: a soft timeout at or past the hard one never fires first
@@ -52,7 +53,10 @@ internal sealed class EntryPolicy
         NegativeExpiration = source.NegativeExpiration;
         LocalExpiration = source.LocalExpiration;
         IsNegative = context.IsNegative;
+        _takesLocalHitAsIs = source._takesLocalHitAsIs;
     }
+
+    private readonly bool _takesLocalHitAsIs;
 
     public TimeSpan? Expiration { get; }
 
@@ -92,7 +96,7 @@ internal sealed class EntryPolicy
     public bool SkipLocalRead => (Flags & (CacheEntryFlags.SkipRead | CacheEntryFlags.SkipLocalRead)) != 0;
 
     /// <summary>Whether a fresh memory hit is returned as it is (memory is read and no eager refresh can be due).</summary>
-    public bool TakesLocalHitAsIs => !SkipLocalRead && EagerRefreshThreshold is null;
+    public bool TakesLocalHitAsIs => _takesLocalHitAsIs;
 
     /// <summary>Nothing is kept in the memory tier.</summary>
     public bool SkipLocalWrite => (Flags & (CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalWrite)) != 0;

@@ -126,6 +126,8 @@ public sealed class InvalidationHubBackplaneTests : IDisposable
         Assert.False(CoherenceRig.Holds(node, "k"));
         Assert.Equal("v", (await node.Cache.TryGetAsync<string>("k", CoherenceRig.Hour, Ct)).Value);
         Assert.Equal(1, _rig.Store.ReadsOf(node.StoreKey("k")));
+        Assert.Equal("v", await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("made"), CoherenceRig.Hour, Ct)); // the shortest hit path too
+        Assert.Equal(2, _rig.Store.ReadsOf(node.StoreKey("k")));
         Assert.Contains(node.Logs.Collector.GetSnapshot(), r => r.Id.Id == 7005);
     }
 

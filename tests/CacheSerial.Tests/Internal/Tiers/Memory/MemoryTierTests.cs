@@ -552,9 +552,58 @@ public sealed class MemoryTierTests : IDisposable
         }
     }
 
-    private CacheNode Node(bool memory = true, Action<MemoryTierOptions>? configure = null, Action<ICacheSerialBuilder>? build = null)
+    // The shortest hit path (a shared value returned without judging the entry in full) is taken only while no lookup
+    // counter is listened to: these nodes have a meter of their own that nothing listens to, so they take it for sure.
+    [Fact]
+    public async Task GetOrCreateAsync_SharedHitPastLocalExpiration_ReadsTheStore()
     {
-        var node = new CacheNode(_store, _time, _prefix, build: b =>
+        var node = Node(configure: o => o.LocalExpiration = TimeSpan.FromSeconds(10), ownMeter: true);
+        await node.Cache.SetAsync("k", new Frozen("a"), Hour, Ct);
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Frozen>(new Frozen("made")), Hour, Ct);
+        Assert.Equal(0, _store.Reads);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var read = await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Frozen>(new Frozen("made")), Hour, Ct);
+
+        Assert.Equal("a", read.Name);
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_SharedHitWithSkipLocalRead_ReadsTheStore()
+    {
+        var node = Node(ownMeter: true);
+        await node.Cache.SetAsync("k", new Frozen("a"), Hour, Ct);
+
+        await node.Cache.GetOrCreateAsync("k", _ => new ValueTask<Frozen>(new Frozen("made")), Hour with { Flags = CacheEntryFlags.SkipLocalRead }, Ct);
+
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public async Task GetOrCreateAsync_SharedHitDueForEagerRefresh_RefreshesInTheBackground()
+    {
+        var node = Node(ownMeter: true);
+        var options = Hour with { EagerRefreshThreshold = 0.5 };
+        await node.Cache.SetAsync("k", new Frozen("a"), options, Ct);
+        _time.Advance(TimeSpan.FromMinutes(31));
+        var runs = 0;
+
+        var read = await node.Cache.GetOrCreateAsync("k", _ => { Interlocked.Increment(ref runs); return new ValueTask<Frozen>(new Frozen("b")); }, options, Ct);
+
+        Assert.Equal("a", read.Name);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Volatile.Read(ref runs) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the eager refresh never ran");
+            await Task.Delay(5, Ct);
+        }
+    }
+
+    private CacheNode Node(bool memory = true, Action<MemoryTierOptions>? configure = null, Action<ICacheSerialBuilder>? build = null, bool ownMeter = false)
+    {
+        var node = new CacheNode(_store, _time, _prefix, services: ownMeter ? s => s.AddMetrics() : null, build: b =>
         {
             if (memory)
             {
