@@ -27,6 +27,21 @@ internal sealed partial class CachePipeline
             : ReadOrRun(key, state, factory, policy, codec, lookup, local, observed, cancellationToken);
     }
 
+    /// <summary>
+    /// The shortest hit of all, for the facade: a fresh shared value of a reference type, when the call is not observed,
+    /// no lookup is counted and the policy takes a memory hit as it is. False sends the call down the whole path.
+    /// </summary>
+    public bool TryTakeSharedReference(string key, Type type, EntryPolicy policy, out object? value)
+    {
+        if (_memory is { } memory && policy.TakesLocalHitAsIs && !_entries.CountsLookups)
+        {
+            return memory.TryGetSharedReference(key, type, out value);
+        }
+
+        value = null;
+        return false;
+    }
+
     /// <summary>What memory did not answer: the store read and the flight, or an eager refresh of a memory hit.</summary>
     private ValueTask<T> ReadOrRun<TState, T>(
         string key,

@@ -31,6 +31,15 @@ internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtM
     /// <summary>What the entry is counted as against the tier's byte bound.</summary>
     public long Size { get; } = size;
 
+    /// <summary>
+    /// The shared value when it is a reference (the same reference as the subclass's, no copy): read without knowing
+    /// the type, so the shortest hit path needs no generic lookup. Meaningful only when <see cref="SharesReference"/>.
+    /// </summary>
+    public object? SharedReference;
+
+    /// <summary>A shared entry of a reference type (its value, possibly null, is <see cref="SharedReference"/>).</summary>
+    public bool SharesReference;
+
     /// <summary>The sliding window (ms) the writing or reading call named; 0 when the entry does not slide.</summary>
     public long SlidingMs;
 

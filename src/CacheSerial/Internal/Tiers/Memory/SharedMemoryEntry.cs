@@ -5,4 +5,16 @@ internal sealed class SharedMemoryEntry<T>(T value, long createdAtMs, long expir
     : MemoryEntry(typeof(T), shared: true, createdAtMs, expiresAtMs, flags, localUntilMs, keepUntilMs, size)
 {
     public T Value { get; } = value;
+
+    /// <summary>Sets the untyped view of a reference value (<see cref="MemoryEntry.SharedReference"/>).</summary>
+    public SharedMemoryEntry<T> WithReference()
+    {
+        if (!typeof(T).IsValueType)
+        {
+            SharedReference = Value;
+            SharesReference = true;
+        }
+
+        return this;
+    }
 }
