@@ -6,7 +6,8 @@ namespace CacheSerial.Internal;
 /// <summary>
 /// The one <see cref="ITypedCache"/> implementation, and only its facade: it checks keys and arguments, resolves the
 /// call's policy, picks the codec and observes the call, then hands it to the <see cref="CachePipeline"/>. It does no
-/// I/O. Each operation has one path (<see cref="Run"/>); observation wraps it only while something listens.
+/// I/O. Each operation has one path (<see cref="Run"/>; get-or-create inlines it for its memory hits); observation wraps
+/// it only while something listens.
 /// See Internal/readme.md for the layers.
 /// </summary>
 internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsyncDisposable, IDisposable
@@ -85,15 +86,15 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsync
 
         // A memory hit costs tens of nanoseconds: when nothing observes the call, a shared reference is taken before
         // anything generic is looked up (reference types share one compiled body, where each costs a lookup).
-        if (!typeof(T).IsValueType && !ObservedOperation.IsObserved(_metrics)
-            && _pipeline.TryTakeSharedReference(key, typeof(T), policy, out var shared))
+        var observed = ObservedOperation.IsObserved(_metrics);
+        if (!typeof(T).IsValueType && !observed && _pipeline.TryTakeSharedReference(key, typeof(T), policy, out var shared))
         {
             return new ValueTask<T>(Unsafe.As<object?, T>(ref shared));
         }
 
         // Run's path without its delegate and state tuple when nothing observes.
         var codec = _codecs.For<T>();
-        return ObservedOperation.IsObserved(_metrics)
+        return observed
             ? ObserveAsync(CacheOperation.GetOrCreate, codec, batchSize: -1, (key, state, factory, policy, codec),
                 static (p, s, observed, ct) => p.GetOrCreateAsync(s.key, s.state, s.factory, s.policy, s.codec, observed, ct), cancellationToken)
             : _pipeline.GetOrCreateAsync(key, state, factory, policy, codec, null, cancellationToken);

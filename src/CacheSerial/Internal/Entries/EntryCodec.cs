@@ -128,10 +128,10 @@ internal sealed class EntryCodec
         return read;
     }
 
-    /// <summary>A lookup at the memory tier: a hit (answered there) or a miss (the store is read next).</summary>
     /// <summary>Whether lookups are counted now (a listener is attached to a lookup counter).</summary>
     public bool CountsLookups => _metrics.LookupsEnabled;
 
+    /// <summary>A lookup at the memory tier: a hit (answered there) or a miss (the store is read next).</summary>
     public void CountLocal<T>(CodecInfo codec, in EntryRead<T> read)
     {
         if (_metrics.LookupsEnabled)

@@ -27,7 +27,7 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
     private readonly List<Task> _loops = [];
 
     // The sources memory relies on, and which of them deliver now (under _gate).
-    private bool _backplaneActive;
+    private readonly bool _backplaneActive;
     private bool _backplaneLive;
     private bool _trackingActive;
     private bool _trackingLive;

@@ -112,7 +112,7 @@ internal sealed partial class CachePipeline
         {
             foreach (var member in members)
             {
-                member.Flight.SetException(ex); // completed flights keep their outcome
+                Fail(member, ex); // completed flights keep their outcome
             }
         }
         finally
@@ -190,8 +190,7 @@ internal sealed partial class CachePipeline
                 {
                     // Out of the table first, so a single caller that runs its own factory does not join this flight again.
                     omitted++;
-                    _flights.TryRemove(new KeyValuePair<FlightKey, Flight>(member.FlightKey, member.Flight));
-                    member.Flight.SetException(new FlightOmittedException());
+                    Fail(member, new FlightOmittedException());
                     continue;
                 }
 
@@ -206,7 +205,7 @@ internal sealed partial class CachePipeline
                     }
                     catch (CacheSerializationException ex)
                     {
-                        member.Flight.SetException(ex); // this key's callers get the codec's error; the others their values
+                        Fail(member, ex); // this key's callers get the codec's error; the others their values
                     }
                 }
             }
@@ -448,8 +447,18 @@ internal sealed partial class CachePipeline
 
         foreach (var member in members)
         {
-            member.Flight.SetException(exception);
+            Fail(member, exception);
         }
+    }
+
+    /// <summary>
+    /// Completes a flight with an exception, out of the table first: a caller arriving after the waiters saw the
+    /// exception must start a run of its own, never join the failed one (exceptions are never cached).
+    /// </summary>
+    private void Fail<T>(FactoryMember<T> member, Exception exception)
+    {
+        _flights.TryRemove(new KeyValuePair<FlightKey, Flight>(member.FlightKey, member.Flight));
+        member.Flight.SetException(exception);
     }
 
     /// <summary>A stale key whose factory failed recently is served stale without a run (fail-safe throttle).</summary>

@@ -14,8 +14,9 @@ internal sealed partial class CachePipeline
         CancellationToken cancellationToken)
     {
         // A fresh memory hit returns from this small frame; everything else is in ReadOrRun (a hit costs tens of ns).
-        // Unobserved and uncounted, a shared value needs no entry copy and no judgement beyond its local lifetime.
-        if (observed is null && _memory is { } memory && policy.TakesLocalHitAsIs && !_entries.CountsLookups
+        // Unobserved and uncounted, a shared value needs no entry copy and no judgement beyond its local lifetime. A
+        // reference type's was already looked for by the facade (TryTakeSharedReference): value types only here.
+        if (typeof(T).IsValueType && observed is null && _memory is { } memory && policy.TakesLocalHitAsIs && !_entries.CountsLookups
             && memory.TryGetShared(key, out T shared))
         {
             return new ValueTask<T>(shared);

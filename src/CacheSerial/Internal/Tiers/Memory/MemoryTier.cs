@@ -116,25 +116,15 @@ internal sealed class MemoryTier
     }
 
     /// <summary>
-    /// The shortest path for the commonest hit: a fresh, shared (decoded) value of <typeparamref name="T"/> without a
-    /// sliding window. False for anything else, which <see cref="TryGet{T}"/> then judges in full.
+    /// The shortest path for the commonest hit: a fresh, shared (decoded) value of a value type <typeparamref name="T"/>
+    /// without a sliding window. False for anything else, which <see cref="TryGet{T}"/> then judges in full.
     /// </summary>
     public bool TryGetShared<T>(string key, out T value)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.IsShared && entry.ValueType == typeof(T) && entry.SlidingMs == 0)
+        if (FreshShared(key, typeof(T)) is { } entry)
         {
-            // Within its local lifetime an entry is within its logical expiry too (LocalUntil stops short of it).
-            var now = _clock.NowMs();
-            if (now < entry.LocalUntilMs && now < _trustedUntilMs)
-            {
-                if (!entry.Used)
-                {
-                    entry.Used = true;
-                }
-
-                value = Unsafe.As<SharedMemoryEntry<T>>(entry).Value;
-                return true;
-            }
+            value = Unsafe.As<SharedMemoryEntry<T>>(entry).Value;
+            return true;
         }
 
         value = default!;
@@ -147,8 +137,22 @@ internal sealed class MemoryTier
     /// </summary>
     public bool TryGetSharedReference(string key, Type type, out object? value)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.SharesReference && entry.ValueType == type && entry.SlidingMs == 0)
+        if (FreshShared(key, type) is { SharesReference: true } entry)
         {
+            value = entry.SharedReference;
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    /// <summary>The shared entry of the key kept as <paramref name="type"/>, if memory may serve it now as it is.</summary>
+    private MemoryEntry? FreshShared(string key, Type type)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.IsShared && entry.ValueType == type && entry.SlidingMs == 0)
+        {
+            // Within its local lifetime an entry is within its logical expiry too (LocalUntil stops short of it).
             var now = _clock.NowMs();
             if (now < entry.LocalUntilMs && now < _trustedUntilMs)
             {
@@ -157,13 +161,11 @@ internal sealed class MemoryTier
                     entry.Used = true;
                 }
 
-                value = entry.SharedReference;
-                return true;
+                return entry;
             }
         }
 
-        value = null;
-        return false;
+        return null;
     }
 
     /// <summary>The sliding window a kept entry names (after <see cref="MemoryLookup.HitRenewStore"/>); null when none.</summary>
