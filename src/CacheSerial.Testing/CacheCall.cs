@@ -39,6 +39,12 @@ public enum CacheOperation
     /// ran for the key when this call's batch factory was given that key.
     /// </summary>
     GetOrCreateMany,
+
+    /// <summary><see cref="ITypedCache.RemoveByTagAsync"/>: one call per distinct tag, with the tag as its key.</summary>
+    RemoveByTag,
+
+    /// <summary><see cref="ITypedCache.ClearAsync"/>, with an empty key.</summary>
+    Clear,
 }
 
 /// <summary>What a reading call found.</summary>

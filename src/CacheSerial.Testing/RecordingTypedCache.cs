@@ -82,6 +82,25 @@ public sealed class RecordingTypedCache(ITypedCache inner) : ITypedCache
     }
 
     /// <inheritdoc />
+    public async ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var list = tags.ToList();
+        await _inner.RemoveByTagAsync(list, cancellationToken).ConfigureAwait(false);
+        foreach (var tag in list.Distinct(StringComparer.Ordinal))
+        {
+            _calls.Enqueue(new CacheCall(CacheOperation.RemoveByTag, tag, CacheOutcome.None, FactoryRan: false));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        await _inner.ClearAsync(cancellationToken).ConfigureAwait(false);
+        _calls.Enqueue(new CacheCall(CacheOperation.Clear, string.Empty, CacheOutcome.None, FactoryRan: false));
+    }
+
+    /// <inheritdoc />
     public async ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default)
     {
         await _inner.RefreshAsync(key, cancellationToken).ConfigureAwait(false);

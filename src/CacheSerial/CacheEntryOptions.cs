@@ -87,6 +87,20 @@ public sealed record CacheEntryOptions
     /// <summary>Skip the cache, or only its memory tier, on read or on write for this call.</summary>
     public CacheEntryFlags? Flags { get; init; }
 
+    /// <summary>
+    /// Tags of the entries this call writes, for <see cref="ITypedCache.RemoveByTagAsync(IEnumerable{string}, CancellationToken)"/>
+    /// to drop them together. At most <see cref="MaximumTagCount"/> distinct tags, each 1 to <see cref="MaximumTagLength"/>
+    /// characters without control characters, and not <c>*</c> (use <see cref="ITypedCache.ClearAsync"/>). A get-or-create
+    /// factory may add its own (<see cref="CacheFactoryContext.Tags"/>). Reads ignore it. Default: none.
+    /// </summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>The most tags one entry may carry.</summary>
+    public const int MaximumTagCount = 64;
+
+    /// <summary>The longest tag, in UTF-16 characters.</summary>
+    public const int MaximumTagLength = 256;
+
     internal bool HasLifetime => Expiration is not null || AbsoluteExpiration is not null || SlidingExpiration is not null;
 
     /// <summary>Throws when a member is out of range; called at the call site so the caller sees its own mistake.</summary>
@@ -121,6 +135,11 @@ public sealed record CacheEntryOptions
         if (Flags is { } f && (f & ~(CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalRead | CacheEntryFlags.SkipLocalWrite)) != 0)
         {
             throw new ArgumentOutOfRangeException(paramName, f, "CacheEntryOptions.Flags has unknown bits.");
+        }
+
+        if (Tags is { } tags)
+        {
+            Internal.TagRules.Normalize(tags, paramName);
         }
     }
 

@@ -35,4 +35,13 @@ public enum CacheEntryRejectReason
 
     /// <summary>The codec threw while reading the payload.</summary>
     CodecError = 11,
+
+    /// <summary>The payload names a compression algorithm this build does not know, or its compression fields disagree.</summary>
+    UnknownCompression = 12,
+
+    /// <summary>The compressed payload is corrupt, or does not decompress to the length its header declares.</summary>
+    CompressionError = 13,
+
+    /// <summary>The entry's tag list is malformed (a zero length, or bytes that are not UTF-8).</summary>
+    MalformedTags = 14,
 }

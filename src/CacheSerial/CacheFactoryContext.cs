@@ -11,6 +11,8 @@ public sealed class CacheFactoryContext
     private TimeSpan? _expiration;
     private TimeSpan? _slidingExpiration;
     private TimeSpan? _failSafeMaxDuration;
+    private readonly string[]? _callTags;
+    private Internal.TagCollection? _tags;
 
     internal CacheFactoryContext(
         string key,
@@ -20,8 +22,10 @@ public sealed class CacheFactoryContext
         bool failSafe,
         TimeSpan failSafeMaxDuration,
         bool hasStaleValue,
-        object? staleValue)
+        object? staleValue,
+        string[]? tags = null)
     {
+        _callTags = tags;
         Key = key;
         _expiration = expiration;
         AbsoluteExpiration = absoluteExpiration;
@@ -37,6 +41,18 @@ public sealed class CacheFactoryContext
     /// (<see cref="ITypedCache.GetOrCreateManyAsync{TState, T}"/>), which is given its keys as a list.
     /// </summary>
     public string Key { get; }
+
+    /// <summary>
+    /// The result's tags: the call's <see cref="CacheEntryOptions.Tags"/> to start with. The factory may add tags it learns
+    /// from the value (a product's category, say) or remove some; each added tag is checked at once (the rules of
+    /// <see cref="CacheEntryOptions.Tags"/>: an <see cref="ArgumentException"/> for an invalid tag, an
+    /// <see cref="InvalidOperationException"/> past <see cref="CacheEntryOptions.MaximumTagCount"/>). For a batch factory
+    /// they apply to every entry it returns.
+    /// </summary>
+    public ICollection<string> Tags => _tags ??= new Internal.TagCollection(_callTags);
+
+    /// <summary>The tags to write: the factory's if it looked at them, else the call's.</summary>
+    internal string[]? FinalTags => _tags is null ? _callTags : _tags.ToArray();
 
     /// <summary>Time to live of the result, relative to its write.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to zero or a negative value.</exception>

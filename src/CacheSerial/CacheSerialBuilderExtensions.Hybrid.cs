@@ -12,14 +12,16 @@ public static partial class CacheSerialBuilderExtensions
     /// default cache (unless one is registered already), under the same service key for a keyed cache.
     /// </summary>
     /// <remarks>
-    /// <para><see cref="HybridCacheEntryOptions.Expiration"/> becomes <see cref="CacheEntryOptions.Expiration"/>;
-    /// <c>DisableDistributedCacheRead</c>/<c>Write</c> become <see cref="CacheEntryFlags.SkipRead"/>/<see cref="CacheEntryFlags.SkipWrite"/>;
-    /// <c>DisableUnderlyingData</c> reads only and returns <see langword="default"/> on a miss.</para>
-    /// <para>CacheSerial has no in-process tier: <see cref="HybridCacheEntryOptions.LocalCacheExpiration"/> and the
-    /// local-cache flags are ignored, as is <c>DisableCompression</c> (compression is set per cache).</para>
-    /// <para>CacheSerial has no tags: tags passed on writes are ignored (the entry is stored normally) and
-    /// <see cref="HybridCache.RemoveByTagAsync(string, CancellationToken)"/> throws <see cref="NotSupportedException"/>,
-    /// because silently keeping entries a caller asked to invalidate would serve stale data.</para>
+    /// <para><see cref="HybridCacheEntryOptions.Expiration"/> becomes <see cref="CacheEntryOptions.Expiration"/> and
+    /// <see cref="HybridCacheEntryOptions.LocalCacheExpiration"/> <see cref="CacheEntryOptions.LocalExpiration"/>;
+    /// <c>DisableDistributedCacheRead</c>/<c>Write</c> become <see cref="CacheEntryFlags.SkipRead"/>/<see cref="CacheEntryFlags.SkipWrite"/>
+    /// and <c>DisableLocalCacheRead</c>/<c>Write</c> <see cref="CacheEntryFlags.SkipLocalRead"/>/<see cref="CacheEntryFlags.SkipLocalWrite"/>;
+    /// <c>DisableUnderlyingData</c> reads only and returns <see langword="default"/> on a miss. <c>DisableCompression</c>
+    /// is ignored (compression is set per cache, <see cref="CacheSerialOptions.Compression"/>).</para>
+    /// <para>Tags passed on writes become <see cref="CacheEntryOptions.Tags"/>;
+    /// <see cref="HybridCache.RemoveByTagAsync(string, CancellationToken)"/> calls <see cref="ITypedCache.RemoveByTagAsync"/>,
+    /// across processes (HybridCache's own removal is per process), and its wildcard tag <c>*</c> calls
+    /// <see cref="ITypedCache.ClearAsync"/>.</para>
     /// </remarks>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>

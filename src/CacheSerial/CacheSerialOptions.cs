@@ -18,6 +18,15 @@ public sealed class CacheSerialOptions
     /// <summary>The default for <see cref="CircuitBreakerFailureThreshold"/>.</summary>
     public const int DefaultCircuitBreakerFailureThreshold = 5;
 
+    /// <summary>The default for <see cref="TagRefreshInterval"/>: 1 second.</summary>
+    public static readonly TimeSpan DefaultTagRefreshInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The default for <see cref="TagMarkerLifetime"/>: 7 days.</summary>
+    public static readonly TimeSpan DefaultTagMarkerLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>The envelope version written by default (<see cref="EnvelopeVersion"/>).</summary>
+    public const int DefaultEnvelopeVersion = 2;
+
     /// <summary>
     /// Prepended to every key, so several applications or caches can share one store. It is joined to the key with the
     /// unit-separator character U+001F, which neither prefixes nor keys may contain, so no two (prefix, key) pairs map
@@ -72,4 +81,34 @@ public sealed class CacheSerialOptions
     /// those checks (see docs/wire-format.md).
     /// </summary>
     public CacheEntryLayout EntryLayout { get; set; } = CacheEntryLayout.Envelope;
+
+    /// <summary>
+    /// Payload compression: algorithm, threshold and level (see <see cref="CacheCompressionOptions"/>). Off by default.
+    /// Needs <see cref="EnvelopeVersion"/> 2 and <see cref="CacheEntryLayout.Envelope"/>.
+    /// </summary>
+    public CacheCompressionOptions Compression { get; set; } = new();
+
+    /// <summary>
+    /// The newest envelope version this cache writes: 2 (the default) or 1. Entries are written in version 1 whenever they
+    /// need nothing version 2 adds, and in version 2 when they carry tags or the cache compresses, so every version-1
+    /// reader still reads untagged, uncompressed entries. Set 1 during a rolling upgrade from a build that reads only
+    /// version 1, until every process runs this one: an entry with tags is then not stored (logged, and its value still
+    /// returned), and compression must be off. Every version is always read.
+    /// </summary>
+    public int EnvelopeVersion { get; set; } = DefaultEnvelopeVersion;
+
+    /// <summary>
+    /// How long this process relies on the tag removal times (and the <see cref="ITypedCache.ClearAsync"/> time) it read
+    /// from the store before it reads them again: the bound on how long an entry another process invalidated can still be
+    /// read here when no invalidation source tells this process sooner (docs/tags.md). Times in use are re-read in the
+    /// background before they run out, so reads rarely wait for them. Default: <see cref="DefaultTagRefreshInterval"/>.
+    /// </summary>
+    public TimeSpan TagRefreshInterval { get; set; } = DefaultTagRefreshInterval;
+
+    /// <summary>
+    /// How long the store keeps a tag's removal time (its marker). An entry with tags is never kept in the store longer
+    /// than this (its store lifetime is cut to it), so no entry can outlive the marker that invalidates it, and markers do
+    /// not pile up in the store. Default: <see cref="DefaultTagMarkerLifetime"/>.
+    /// </summary>
+    public TimeSpan TagMarkerLifetime { get; set; } = DefaultTagMarkerLifetime;
 }

@@ -65,6 +65,29 @@ public interface ITypedCache
     ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Removes every entry written with any of <paramref name="tags"/> (<see cref="CacheEntryOptions.Tags"/>,
+    /// <see cref="CacheFactoryContext.Tags"/>) until now, in every process: entries written at or before this call are
+    /// misses from then on, in this process at once and in the others within the documented bound (docs/tags.md).
+    /// Entries written later with the same tags are not affected.
+    /// </summary>
+    /// <param name="tags">The tags; an empty list does nothing.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store has answered (a store failure is logged, not thrown).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="tags"/> or one of its tags is null.</exception>
+    /// <exception cref="ArgumentException">A tag is invalid (see <see cref="CacheEntryOptions.Tags"/>).</exception>
+    ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every entry this cache wrote until now, in every process (as <see cref="RemoveByTagAsync"/> does for a
+    /// tag). Other caches on the same store (another <see cref="CacheSerialOptions.KeyPrefix"/>) keep theirs. Entries
+    /// stay in the store until they expire, never served.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store has answered (a store failure is logged, not thrown).</returns>
+    /// <exception cref="InvalidOperationException">The cache stores <see cref="CacheEntryLayout.PlainJson"/>, whose entries carry no write time.</exception>
+    ValueTask ClearAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Reads several entries with one store call (Redis <c>MGET</c> with the native store). Each entry is checked as
     /// <see cref="TryGetAsync{T}"/> checks it; a rejected entry is a logged miss. A failed or timed-out store call makes
     /// every key a miss.

@@ -84,6 +84,19 @@ public static class TypedCacheExtensions
         return cache.SetAsync(key, value, new CacheEntryOptions { Expiration = expiration }, cancellationToken);
     }
 
+    /// <summary>Removes every entry written with <paramref name="tag"/> until now (see <see cref="ITypedCache.RemoveByTagAsync"/>).</summary>
+    /// <param name="cache">The cache.</param>
+    /// <param name="tag">The tag.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the store has answered (a store failure is logged, not thrown).</returns>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is invalid.</exception>
+    public static ValueTask RemoveByTagAsync(this ITypedCache cache, string tag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        Internal.TagRules.Validate(tag, nameof(tag));
+        return cache.RemoveByTagAsync([tag], cancellationToken);
+    }
+
     /// <summary>Bulk get-or-create with a batch factory that needs only the missing keys and a cancellation token.</summary>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="cache">The cache.</param>

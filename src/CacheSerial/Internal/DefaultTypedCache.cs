@@ -18,6 +18,8 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsync
     private readonly CachePipeline _pipeline;
     private readonly CacheMetrics _metrics;
     private readonly InvalidationHub _hub;
+    private readonly bool _plainJson;
+    private readonly TimeSpan _tagMarkerLifetime;
 
     public DefaultTypedCache(
         string name,
@@ -36,17 +38,22 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsync
         _codecs = codecs;
         _policies = new EntryPolicyResolver(options.DefaultEntryOptions);
         _metrics = metrics;
-        var entries = new EntryCodec(name, _keys, options, codecs, timeProvider, logger, metrics);
+        _plainJson = options.EntryLayout == CacheEntryLayout.PlainJson;
+        _tagMarkerLifetime = options.TagMarkerLifetime;
         Tier = new DistributedTier(name, store, options, timeProvider, logger, metrics);
+
+        // Plain JSON entries carry no write time, so no tag or clear can judge them: they are not checked.
+        var markers = new TagMarkers(name, _keys, Tier, options.TagRefreshInterval, timeProvider, logger, metrics);
+        var entries = new EntryCodec(name, _keys, options, codecs, timeProvider, logger, metrics, _plainJson ? null : markers, keepsPlainPayload: memoryTier is not null);
         MemoryTier? memory = null;
         if (memoryTier is not null)
         {
-            memory = new MemoryTier(name, memoryTier, new SharedTypes(sharedTypes), timeProvider, logger);
+            memory = new MemoryTier(name, memoryTier, new SharedTypes(sharedTypes), timeProvider, logger, _plainJson ? null : markers);
             metrics.Track(name, memory);
         }
 
-        _hub = new InvalidationHub(name, memory, _keys, backplane, store.Invalidation, memoryTier, timeProvider, logger, metrics);
-        _pipeline = new CachePipeline(name, memory, _hub, Tier, entries, _keys, timeProvider, logger, metrics);
+        _hub = new InvalidationHub(name, memory, markers, _keys, backplane, store.Invalidation, memoryTier, timeProvider, logger, metrics);
+        _pipeline = new CachePipeline(name, memory, _hub, markers, Tier, entries, _keys, timeProvider, logger, metrics);
         _hub.Start();
     }
 
@@ -116,6 +123,29 @@ internal sealed class DefaultTypedCache : ITypedCache, ICacheStoreHealth, IAsync
     public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default) =>
         Ignore(Run(CacheOperation.Refresh, codec: null, batchSize: -1, _keys.Build(key),
             static (p, k, _, ct) => p.RefreshAsync(k, ct), cancellationToken));
+
+    public ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        if (TagRules.Normalize(tags, nameof(tags), int.MaxValue) is not { } distinct)
+        {
+            return default;
+        }
+
+        return Ignore(Run(CacheOperation.RemoveByTag, codec: null, batchSize: distinct.Length, (distinct, _tagMarkerLifetime),
+            static (p, s, _, ct) => p.RemoveByTagAsync(s.distinct, s._tagMarkerLifetime, ct), cancellationToken));
+    }
+
+    public ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        if (_plainJson)
+        {
+            throw new InvalidOperationException(
+                $"Cache '{Name}' stores EntryLayout PlainJson, whose entries carry no write time, so ClearAsync cannot tell which to drop: use EntryLayout Envelope, or remove the keys one by one.");
+        }
+
+        return Ignore(Run(CacheOperation.Clear, codec: null, batchSize: -1, 0, static (p, _, _, ct) => p.ClearAsync(ct), cancellationToken));
+    }
 
     public ValueTask<IReadOnlyList<CacheResult<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {

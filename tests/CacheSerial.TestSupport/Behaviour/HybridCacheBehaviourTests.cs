@@ -196,23 +196,72 @@ public abstract class HybridCacheBehaviourTests : BehaviourTestBase
         await hybrid.SetAsync("k", "v", tags: ["t1", "t2"], cancellationToken: Ct);
         var created = await hybrid.GetOrCreateAsync("c", _ => new ValueTask<string>("made"), tags: ["t1"], cancellationToken: Ct);
 
-        Assert.Equal("v", (await h.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).Value);
+        Assert.Equal("v", await hybrid.GetOrCreateAsync("k", _ => new ValueTask<string>("other"), cancellationToken: Ct));
         Assert.Equal("made", created);
         await AssertEventuallyStoredAsync(h, "c", "made");
     }
 
     [Fact]
-    public async Task RemoveByTagAsync_AnyTag_ThrowsNotSupportedAndKeepsEntries()
+    public async Task RemoveByTagAsync_Tag_DropsEveryEntryWithItAndKeepsTheRest()
     {
-        using var h = CreateHybrid(out var hybrid);
-        await hybrid.SetAsync("k", "v", tags: ["t"], cancellationToken: Ct);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHybrid(out var hybrid, time);
+        await hybrid.SetAsync("a", "va", tags: ["t"], cancellationToken: Ct);
+        await hybrid.GetOrCreateAsync("b", _ => new ValueTask<string>("vb"), tags: ["t", "u"], cancellationToken: Ct);
+        await hybrid.SetAsync("c", "vc", tags: ["u"], cancellationToken: Ct);
+        await AssertEventuallyStoredAsync(h, "b", "vb");
+        time.Advance(TimeSpan.FromMilliseconds(1));
 
-        var one = await Assert.ThrowsAsync<NotSupportedException>(() => hybrid.RemoveByTagAsync("t", Ct).AsTask());
-        var many = await Assert.ThrowsAsync<NotSupportedException>(() => hybrid.RemoveByTagAsync(["t", "u"], Ct).AsTask());
+        await hybrid.RemoveByTagAsync("t", Ct);
 
-        Assert.Contains("does not support tag invalidation", one.Message, StringComparison.Ordinal);
-        Assert.Equal(one.Message, many.Message);
-        Assert.Equal("v", (await h.Cache.TryGetAsync<string>("k", cancellationToken: Ct)).Value);
+        Assert.Equal("new a", await hybrid.GetOrCreateAsync("a", _ => new ValueTask<string>("new a"), cancellationToken: Ct));
+        Assert.Equal("new b", await hybrid.GetOrCreateAsync("b", _ => new ValueTask<string>("new b"), cancellationToken: Ct));
+        Assert.Equal("vc", await hybrid.GetOrCreateAsync("c", _ => new ValueTask<string>("new c"), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task RemoveByTagAsync_ManyTags_DropsEntriesOfEach()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHybrid(out var hybrid, time);
+        await hybrid.SetAsync("a", "va", tags: ["t"], cancellationToken: Ct);
+        await hybrid.SetAsync("b", "vb", tags: ["u"], cancellationToken: Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await hybrid.RemoveByTagAsync(["t", "u"], Ct);
+
+        Assert.Equal("new a", await hybrid.GetOrCreateAsync("a", _ => new ValueTask<string>("new a"), cancellationToken: Ct));
+        Assert.Equal("new b", await hybrid.GetOrCreateAsync("b", _ => new ValueTask<string>("new b"), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task RemoveByTagAsync_Wildcard_ClearsEverything()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHybrid(out var hybrid, time);
+        await hybrid.SetAsync("a", "va", tags: ["t"], cancellationToken: Ct);
+        await hybrid.SetAsync("b", "vb", cancellationToken: Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await hybrid.RemoveByTagAsync("*", Ct);
+
+        Assert.Equal("new a", await hybrid.GetOrCreateAsync("a", _ => new ValueTask<string>("new a"), cancellationToken: Ct));
+        Assert.Equal("new b", await hybrid.GetOrCreateAsync("b", _ => new ValueTask<string>("new b"), cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task SetAsync_AfterRemoveByTag_NewEntryWithTheTagIsKept()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHybrid(out var hybrid, time);
+        await hybrid.SetAsync("a", "old", tags: ["t"], cancellationToken: Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await hybrid.RemoveByTagAsync("t", Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await hybrid.SetAsync("a", "new", tags: ["t"], cancellationToken: Ct);
+
+        Assert.Equal("new", await hybrid.GetOrCreateAsync("a", _ => new ValueTask<string>("factory"), cancellationToken: Ct));
     }
 
     [Fact]

@@ -115,14 +115,14 @@ public class ChaosDistributedCache : IDistributedCache
 
     public byte[]? Get(string key)
     {
-        Interlocked.Increment(ref _reads);
+        CountRead(key);
         ThrowIfFaultedSync(ReadFault, $"read {key}");
         return Inner.Get(key);
     }
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        Interlocked.Increment(ref _reads);
+        CountRead(key);
         return WrongType<byte[]?>(key, removes: false) ?? Apply(ReadFault, $"read {key}", () => Inner.GetAsync(key, token), token);
     }
 
@@ -194,7 +194,14 @@ public class ChaosDistributedCache : IDistributedCache
         }
     }
 
-    protected void CountRead() => Interlocked.Increment(ref _reads);
+    /// <summary>Counts an entry read (tag-marker reads are not entries).</summary>
+    protected void CountRead(string key)
+    {
+        if (!TagMarkerKeys.IsMarker(key))
+        {
+            Interlocked.Increment(ref _reads);
+        }
+    }
 
     protected void CountWrite() => Interlocked.Increment(ref _writes);
 
@@ -260,14 +267,14 @@ public sealed class ChaosBufferDistributedCache : ChaosDistributedCache, IBuffer
 
     public bool TryGet(string key, IBufferWriter<byte> destination)
     {
-        CountRead();
+        CountRead(key);
         ThrowIfFaultedSync(ReadFault, $"read {key}");
         return _buffered.TryGet(key, destination);
     }
 
     public ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
-        CountRead();
+        CountRead(key);
         return new ValueTask<bool>(WrongType<bool>(key, removes: false)
             ?? Apply(ReadFault, $"read {key}", () => _buffered.TryGetAsync(key, destination, token).AsTask(), token));
     }

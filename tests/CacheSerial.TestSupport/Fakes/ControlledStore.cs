@@ -4,7 +4,8 @@ namespace CacheSerial.TestSupport.Fakes;
 
 /// <summary>
 /// An <see cref="ICacheStore"/> over an <see cref="InMemoryCacheStore"/> that a test steers: taken down (every call
-/// throws), reads or writes held until released, reads counted per stored key. The inner store's call log stays the
+/// throws), reads or writes held until released, reads counted per stored key (entries only: tag-marker reads are
+/// neither counted nor held). The inner store's call log stays the
 /// record of what was answered.
 /// </summary>
 public sealed class ControlledStore(InMemoryCacheStore inner) : ICacheStore
@@ -64,6 +65,11 @@ public sealed class ControlledStore(InMemoryCacheStore inner) : ICacheStore
     public async ValueTask<CacheStoreLease> GetAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default)
     {
         ThrowIfDown();
+        if (TagMarkerKeys.IsMarker(key))
+        {
+            return await inner.GetAsync(key, slidingExpiration, cancellationToken); // not an entry: neither counted nor held
+        }
+
         lock (_reads)
         {
             _reads[key] = _reads.GetValueOrDefault(key) + 1;

@@ -78,6 +78,10 @@ public sealed class AsHybridCacheRegistrationTests
 
         public ValueTask RefreshAsync(string key, CancellationToken cancellationToken = default) => default;
 
+        public ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask ClearAsync(CancellationToken cancellationToken = default) => default;
+
         public ValueTask<IReadOnlyList<CacheResult<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) => default;
 
         public ValueTask SetManyAsync<T>(IEnumerable<KeyValuePair<string, T>> entries, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) => default;

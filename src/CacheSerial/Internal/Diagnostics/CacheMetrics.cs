@@ -37,6 +37,10 @@ internal sealed class CacheMetrics
     private readonly Counter<long> _invalidationFlushes;
     private readonly Counter<long> _invalidationGaps;
     private readonly Histogram<double> _invalidationLag;
+    private readonly Histogram<double> _compressionDuration;
+    private readonly Counter<long> _compressionSaved;
+    private readonly Counter<long> _tagMarkerReads;
+    private readonly Counter<long> _entriesInvalidated;
 
     // The memory tiers of the caches on this meter, for the size gauges; weak, so a cache that is gone is not kept.
     private readonly ConditionalWeakTable<MemoryTier, string> _memoryTiers = new();
@@ -63,6 +67,10 @@ internal sealed class CacheMetrics
         _invalidationFlushes = meter.CreateCounter<long>("cacheserial.invalidation.flushes", "{flush}", "Times the memory tier was flushed because it could have missed a change.");
         _invalidationGaps = meter.CreateCounter<long>("cacheserial.invalidation.gaps", "{gap}", "Lost invalidation messages detected from a sender's sequence numbers.");
         _invalidationLag = meter.CreateHistogram<double>("cacheserial.invalidation.lag", "s", "Time from publishing an invalidation to its arrival here (sender's clock to receiver's).");
+        _compressionDuration = meter.CreateHistogram<double>("cacheserial.compression.duration", "s", "Time spent compressing or decompressing one payload.");
+        _compressionSaved = meter.CreateCounter<long>("cacheserial.compression.saved", "By", "Bytes compression saved (written: payloads stored smaller; read: payloads that were stored smaller).");
+        _tagMarkerReads = meter.CreateCounter<long>("cacheserial.tag_markers.reads", "{marker}", "Tag markers (and clear markers) read from the store.");
+        _entriesInvalidated = meter.CreateCounter<long>("cacheserial.entries.invalidated", "{entry}", "Stored entries read as misses because a tag removal or a clear came after them.");
         meter.CreateObservableGauge("cacheserial.memory.entries", () => ObserveMemory(static m => m.Count), "{entry}", "Entries the memory tier holds.");
         meter.CreateObservableGauge("cacheserial.memory.bytes", () => ObserveMemory(static m => m.Bytes), "By", "Bytes the memory tier counts against MaximumBytes.");
     }
@@ -109,6 +117,40 @@ internal sealed class CacheMetrics
         if (_invalidationGaps.Enabled)
         {
             _invalidationGaps.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Source, source));
+        }
+    }
+
+    /// <summary>Records one compression or decompression: its duration (when started) and the bytes saved (0 written: not kept).</summary>
+    public void Compression(string cacheName, CacheCompressionAlgorithm algorithm, string direction, int plainBytes, int compressedBytes, long startedTimestamp)
+    {
+        if (startedTimestamp != 0 && _compressionDuration.Enabled)
+        {
+            _compressionDuration.Record(
+                Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds,
+                new(CacheTags.CacheName, cacheName), new(CacheTags.Algorithm, CacheTags.Of(algorithm)), new(CacheTags.Direction, direction));
+        }
+
+        if (compressedBytes > 0 && _compressionSaved.Enabled)
+        {
+            _compressionSaved.Add(
+                plainBytes - compressedBytes,
+                new(CacheTags.CacheName, cacheName), new(CacheTags.Algorithm, CacheTags.Of(algorithm)), new(CacheTags.Direction, direction));
+        }
+    }
+
+    public void TagMarkersRead(string cacheName, int markers)
+    {
+        if (_tagMarkerReads.Enabled)
+        {
+            _tagMarkerReads.Add(markers, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName));
+        }
+    }
+
+    public void EntryInvalidated(string cacheName, string level)
+    {
+        if (_entriesInvalidated.Enabled)
+        {
+            _entriesInvalidated.Add(1, new KeyValuePair<string, object?>(CacheTags.CacheName, cacheName), new KeyValuePair<string, object?>(CacheTags.Level, level));
         }
     }
 

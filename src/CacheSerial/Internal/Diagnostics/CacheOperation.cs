@@ -11,4 +11,6 @@ internal enum CacheOperation : byte
     GetMany,
     SetMany,
     GetOrCreateMany,
+    RemoveByTag,
+    Clear,
 }

@@ -15,6 +15,7 @@ internal static class CacheTags
     public const string BatchSize = "cacheserial.batch.size";
     public const string ErrorType = "error.type";
     public const string Level = "cache.level";
+    public const string Algorithm = "cacheserial.compression.algorithm";
 
     // Levels of the lookup counters.
     public const string Memory = "memory";
@@ -33,11 +34,14 @@ internal static class CacheTags
     public const string FlushMalformed = "malformed";
     public const string FlushHashedKey = "hashed_key";
     public const string FlushServer = "server";
+    public const string FlushClear = "clear";
+    public const string FlushTagMarkers = "tag_markers";
 
     // Reasons a write is skipped.
     public const string TooLarge = "too_large";
     public const string Expired = "expired";
     public const string BreakerOpen = "breaker_open";
+    public const string TagsUnsupported = "tags_unsupported";
 
     // Outcomes of cacheserial.lock.outcomes.
     public const string LockAcquired = "acquired";
@@ -55,6 +59,7 @@ internal static class CacheTags
     [
         "unknown", "not_an_envelope", "unsupported_version", "checksum_mismatch", "length_mismatch", "unknown_flags",
         "codec_mismatch", "type_mismatch", "schema_mismatch", "key_mismatch", "payload_too_large", "codec_error",
+        "unknown_compression", "compression_error", "malformed_tags",
     ];
 
     public static string Of(StoreOperation operation) => operation switch
@@ -65,6 +70,15 @@ internal static class CacheTags
         StoreOperation.LockAcquire => "lock_acquire",
         StoreOperation.LockRelease => "lock_release",
         _ => "refresh",
+    };
+
+    public static string Of(CacheCompressionAlgorithm algorithm) => algorithm switch
+    {
+        CacheCompressionAlgorithm.GZip => "gzip",
+        CacheCompressionAlgorithm.Brotli => "brotli",
+        CacheCompressionAlgorithm.Zstd => "zstd",
+        CacheCompressionAlgorithm.Lz4 => "lz4",
+        _ => "none",
     };
 
     public static string Of(CacheEntryRejectReason reason) =>

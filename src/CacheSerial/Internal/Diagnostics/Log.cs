@@ -224,4 +224,32 @@ internal static partial class Log
     [LoggerMessage(EventId = 5006, EventName = "EagerRefreshLockHeld", Level = LogLevel.Debug,
         Message = "Cache '{CacheName}': another process holds the distributed lock for '{Key}'; this eager refresh ends and the current value stays.")]
     public static partial void EagerRefreshLockHeld(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 3003, EventName = "TagsNeedEnvelopeV2", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a value of type {ValueType} has tags, which need envelope version 2, but EnvelopeVersion is 1; returned but not stored.")]
+    public static partial void TagsNeedEnvelopeV2(ILogger logger, string cacheName, string valueType);
+
+    [LoggerMessage(EventId = 8001, EventName = "EntryInvalidatedByTag", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': entry '{Key}' was written before a removal of one of its tags or a clear; treated as a miss.")]
+    public static partial void EntryInvalidatedByTag(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 8002, EventName = "TagMarkersUnverified", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': the removal times of entry '{Key}''s tags could not be read; it is served only as a fail-safe fallback.")]
+    public static partial void TagMarkersUnverified(ILogger logger, string cacheName, string key);
+
+    [LoggerMessage(EventId = 8003, EventName = "TagMarkerMalformed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a stored tag marker is not one CacheSerial wrote; every entry of that tag written before now is treated as removed.")]
+    public static partial void TagMarkerMalformed(ILogger logger, string cacheName);
+
+    [LoggerMessage(EventId = 8004, EventName = "TagsRemoved", Level = LogLevel.Debug,
+        Message = "Cache '{CacheName}': {TagCount} tag(s) removed; entries carrying them written up to {RemovedAt} are misses from now on.")]
+    public static partial void TagsRemoved(ILogger logger, string cacheName, int tagCount, DateTimeOffset removedAt);
+
+    [LoggerMessage(EventId = 8005, EventName = "CacheCleared", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}' cleared: every entry written up to {ClearedAt} is a miss from now on.")]
+    public static partial void CacheCleared(ILogger logger, string cacheName, DateTimeOffset clearedAt);
+
+    [LoggerMessage(EventId = 8006, EventName = "TagMarkerWriteFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': the removal time of {TagCount} tag(s) (or of a clear) could not be stored; other processes learn of it only through the backplane, if any.")]
+    public static partial void TagMarkerWriteFailed(ILogger logger, string cacheName, int tagCount);
 }

@@ -13,11 +13,11 @@ internal sealed class ObservedOperation
     private static readonly string[] ActivityNames =
     [
         "cacheserial.get", "cacheserial.get_or_create", "cacheserial.set", "cacheserial.remove", "cacheserial.refresh",
-        "cacheserial.get_many", "cacheserial.set_many", "cacheserial.get_or_create_many",
+        "cacheserial.get_many", "cacheserial.set_many", "cacheserial.get_or_create_many", "cacheserial.remove_by_tag", "cacheserial.clear",
     ];
 
     private static readonly string[] OperationTags =
-        ["get", "get_or_create", "set", "remove", "refresh", "get_many", "set_many", "get_or_create_many"];
+        ["get", "get_or_create", "set", "remove", "refresh", "get_many", "set_many", "get_or_create_many", "remove_by_tag", "clear"];
 
     private readonly CacheMetrics _metrics;
     private readonly string _cacheName;

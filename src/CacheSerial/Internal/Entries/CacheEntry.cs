@@ -6,9 +6,10 @@ namespace CacheSerial.Internal;
 /// </summary>
 internal readonly struct CacheEntry<T>
 {
-    public CacheEntry(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags)
+    public CacheEntry(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, string[]? tags = null)
     {
         Value = value;
+        Tags = tags;
         CreatedAtMs = createdAtMs;
         ExpiresAtMs = expiresAtMs;
         Flags = flags;
@@ -23,6 +24,9 @@ internal readonly struct CacheEntry<T>
     public long ExpiresAtMs { get; }
 
     public EnvelopeFlags Flags { get; }
+
+    /// <summary>Its tags (envelope version 2); null for none.</summary>
+    public string[]? Tags { get; }
 
     /// <summary>The factory marked the value a negative result.</summary>
     public bool IsNegative => (Flags & EnvelopeFlags.Negative) != 0;

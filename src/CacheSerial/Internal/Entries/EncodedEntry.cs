@@ -5,7 +5,15 @@ namespace CacheSerial.Internal;
 /// to the distributed tier) and what the memory tier keeps of it (the payload, created-at, logical expiry, flags).
 /// </summary>
 internal readonly struct EncodedEntry(
-    PooledBufferWriter buffer, CacheStoreEntryOptions storeOptions, int payloadOffset, int payloadLength, long createdAtMs, long expiresAtMs, EnvelopeFlags flags)
+    PooledBufferWriter buffer,
+    CacheStoreEntryOptions storeOptions,
+    int payloadOffset,
+    int payloadLength,
+    long createdAtMs,
+    long expiresAtMs,
+    EnvelopeFlags flags,
+    string[]? tags = null,
+    byte[]? plainPayload = null)
 {
     /// <summary>Null when the entry must not be stored (already expired, too large; logged).</summary>
     public PooledBufferWriter? Buffer { get; } = buffer;
@@ -18,6 +26,11 @@ internal readonly struct EncodedEntry(
 
     public EnvelopeFlags Flags { get; } = flags;
 
-    /// <summary>The codec's output alone, between the header and the checksum (empty for a null value); valid while the buffer is.</summary>
-    public ReadOnlySpan<byte> Payload => Buffer is null ? default : Buffer.WrittenSpan.Slice(payloadOffset, payloadLength);
+    public string[]? Tags { get; } = tags;
+
+    /// <summary>
+    /// The codec's output alone (empty for a null value), before compression: the uncompressed copy the codec kept for
+    /// the memory tier, else the bytes between the header and the checksum; valid while the buffer is.
+    /// </summary>
+    public ReadOnlySpan<byte> Payload => plainPayload is not null ? plainPayload : Buffer is null ? default : Buffer.WrittenSpan.Slice(payloadOffset, payloadLength);
 }

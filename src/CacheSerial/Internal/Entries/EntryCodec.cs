@@ -20,9 +20,27 @@ internal sealed class EntryCodec
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CacheMetrics _metrics;
+    private readonly TagMarkers? _markers;
+    private readonly bool _writesV2;
+    private readonly CacheCompressionAlgorithm _compression;
+    private readonly System.IO.Compression.CompressionLevel _compressionLevel;
+    private readonly int _compressionThreshold;
+    private readonly TimeSpan _tagMarkerLifetime;
+    private readonly bool _keepsPlainPayload;
 
-    public EntryCodec(string name, KeyBuilder keys, CacheSerialOptions options, CodecRegistry codecs, TimeProvider time, ILogger logger, CacheMetrics metrics)
+    // markers: the tag check of stored entries (null: every entry admitted). keepsPlainPayload: a memory tier keeps
+    // encoded payloads, so a compressed entry also hands over its plain payload.
+    public EntryCodec(
+        string name, KeyBuilder keys, CacheSerialOptions options, CodecRegistry codecs, TimeProvider time, ILogger logger, CacheMetrics metrics,
+        TagMarkers? markers = null, bool keepsPlainPayload = false)
     {
+        _markers = markers;
+        _writesV2 = options.EnvelopeVersion >= Envelope.Version2;
+        _compression = options.Compression?.Algorithm ?? CacheCompressionAlgorithm.None;
+        _compressionLevel = options.Compression?.Level ?? System.IO.Compression.CompressionLevel.Fastest;
+        _compressionThreshold = options.Compression?.Threshold ?? CacheCompressionOptions.DefaultThreshold;
+        _tagMarkerLifetime = options.TagMarkerLifetime;
+        _keepsPlainPayload = keepsPlainPayload;
         _name = name;
         _keys = keys;
         _maximumPayloadBytes = options.MaximumPayloadBytes;
@@ -46,8 +64,16 @@ internal sealed class EntryCodec
     /// </summary>
     public EncodedEntry Encode<T>(CacheKey key, T value, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed)
     {
+        var tags = policy.Tags;
+        if (tags is not null && (_plainJson || !_writesV2))
+        {
+            Log.TagsNeedEnvelopeV2(_logger, _name, typeof(T).Name);
+            _metrics.WriteSkipped(_name, CacheTags.TagsUnsupported);
+            return default;
+        }
+
         var now = _time.GetUtcNow();
-        if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, out var expiresAtMs, out var storeOptions))
+        if (!policy.TryGetLifetime(now, allowFailSafe: !_plainJson, _tagMarkerLifetime, out var expiresAtMs, out var storeOptions))
         {
             Log.WriteSkippedExpired(_logger, _name, key.Key);
             _metrics.WriteSkipped(_name, CacheTags.Expired);
@@ -60,13 +86,16 @@ internal sealed class EntryCodec
         var payloadOffset = 0;
         var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
         var createdAtMs = now.ToUnixTimeMilliseconds();
+        var compresses = _compression != CacheCompressionAlgorithm.None && !_plainJson;
         if (!_plainJson)
         {
             Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];
             _keys.KeyCheck(key.LogicalKey, keyCheck);
+
+            // Version 2 only for an entry that needs it, so readers of version 1 still read every other entry.
             payloadOffset = Envelope.WriteHeader(
                 writer, codec.NameBytes, TypeIdentity<T>.Fingerprint, TypeIdentity<T>.SchemaVersion, keyCheck,
-                flags, createdAtMs, expiresAtMs);
+                flags, createdAtMs, expiresAtMs, version2: tags is not null || compresses, tags);
         }
 
         if (!isNull)
@@ -100,27 +129,69 @@ internal sealed class EntryCodec
             return default;
         }
 
+        byte[]? plain = null;
+        var storedBytes = payloadBytes;
+        if (compresses && payloadBytes > _compressionThreshold)
+        {
+            storedBytes = Compress(writer, payloadOffset, payloadBytes, out plain);
+        }
+
         if (!_plainJson)
         {
             Envelope.Complete(writer, payloadOffset);
         }
 
-        return new EncodedEntry(writer, storeOptions, payloadOffset, payloadBytes, createdAtMs, expiresAtMs, flags);
+        return new EncodedEntry(writer, storeOptions, payloadOffset, storedBytes, createdAtMs, expiresAtMs, flags, tags, plain);
     }
 
     /// <summary>
-    /// Checks and decodes stored bytes, and judges the entry's freshness under <paramref name="policy"/>; an expired
-    /// entry without fail-safe is a miss before its payload is decoded. Counts the lookup.
+    /// Compresses the payload in place when that makes it smaller (pooled scratch space, no copy otherwise); returns the
+    /// stored payload's length. <paramref name="plain"/> is the uncompressed payload when a memory tier will keep it.
     /// </summary>
-    public EntryRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool countLookup = true) =>
-        Decode<T>(key, codec, policy, data, observed, out _, countLookup);
-
-    /// <summary>As <see cref="Decode{T}(CacheKey, CodecInfo, EntryPolicy, ReadOnlyMemory{byte}, ObservedOperation?, bool)"/>,
-    /// also giving where the payload lies in <paramref name="data"/> (for the memory tier to keep).</summary>
-    public EntryRead<T> Decode<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload, bool countLookup = true)
+    private int Compress(PooledBufferWriter writer, int payloadOffset, int payloadBytes, out byte[]? plain)
     {
-        var read = DecodeCore<T>(key, codec, policy, data, observed, out payload);
-        if (countLookup)
+        plain = null;
+        var started = _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
+        var scratch = ArrayPool<byte>.Shared.Rent(payloadBytes - 1);
+        try
+        {
+            // Room for one byte less than the payload: output that is not smaller does not fit, and is not kept.
+            var payload = writer.WrittenSpan.Slice(payloadOffset, payloadBytes);
+            var written = PayloadCompression.TryCompress(_compression, _compressionLevel, payload, scratch.AsSpan(0, payloadBytes - 1));
+            _metrics.Compression(_name, _compression, CacheTags.Write, payloadBytes, written, started);
+            if (written <= 0)
+            {
+                return payloadBytes;
+            }
+
+            if (_keepsPlainPayload)
+            {
+                plain = payload.ToArray();
+            }
+
+            scratch.AsSpan(0, written).CopyTo(payload);
+            writer.Truncate(payloadOffset + written);
+            Envelope.SetCompression(writer.WrittenSpan, _compression, payloadBytes);
+            return written;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Checks and decodes stored bytes, and judges the entry's freshness under <paramref name="policy"/> and against the
+    /// tag markers: an expired entry without fail-safe, or one a tag removal or clear invalidated, is a miss before its
+    /// payload is decoded. With <paramref name="mayFetchTags"/>, an entry whose markers must be read first comes back
+    /// as <see cref="EntryRead{T}.TagsDue"/> (not decoded, not counted): read them and decode again without it.
+    /// <paramref name="payload"/> is the plain payload (for the memory tier to keep); dispose it after use.
+    /// </summary>
+    public EntryRead<T> Decode<T>(
+        CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool mayFetchTags, out PlainPayload payload, bool countLookup = true)
+    {
+        var read = DecodeCore<T>(key, codec, policy, data, observed, mayFetchTags, out payload);
+        if (countLookup && !read.TagsDue)
         {
             _metrics.Lookup(_name, codec.Name, CacheTags.Distributed, read.State, read.IsNegative);
         }
@@ -143,7 +214,8 @@ internal sealed class EntryCodec
     /// <summary>A lookup that found nothing in the store.</summary>
     public void CountMiss(CodecInfo codec) => _metrics.Lookup(_name, codec.Name, CacheTags.Distributed, ReadState.Miss, isNegative: false);
 
-    private EntryRead<T> DecodeCore<T>(CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload)
+    private EntryRead<T> DecodeCore<T>(
+        CacheKey key, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool mayFetchTags, out PlainPayload payload)
     {
         payload = default;
         if (_plainJson)
@@ -154,7 +226,9 @@ internal sealed class EntryCodec
         }
 
         var span = data.Span;
-        if (span.Length - Envelope.FixedOverhead - codec.NameBytes.Length > _maximumPayloadBytes)
+
+        // Before the checksum is computed over it: nothing this large can hold an acceptable payload.
+        if ((long)span.Length - Envelope.FixedOverheadV2 - codec.NameBytes.Length - MaximumTagBytes > _maximumPayloadBytes)
         {
             return Reject<T>(key, codec, CacheEntryRejectReason.PayloadTooLarge, null);
         }
@@ -167,11 +241,37 @@ internal sealed class EntryCodec
             return Reject<T>(key, codec, reason, null);
         }
 
+        // The length the codec would read: checked before anything is decompressed (no decompression bomb).
+        if (header.OriginalLength > _maximumPayloadBytes)
+        {
+            return Reject<T>(key, codec, CacheEntryRejectReason.PayloadTooLarge, null);
+        }
+
         var state = policy.Judge(header.CreatedAtMs, header.ExpiresAtMs, _time.GetUtcNow().ToUnixTimeMilliseconds(), out var refreshDue);
         if (state == ReadState.Miss)
         {
             Log.EntryExpired(_logger, _name, key.Key);
             return default;
+        }
+
+        switch (_markers?.Judge(header.Tags, header.CreatedAtMs, mayFetchTags) ?? TagVerdict.Admitted)
+        {
+            case TagVerdict.Rejected:
+                Log.EntryInvalidatedByTag(_logger, _name, key.Key);
+                _metrics.EntryInvalidated(_name, CacheTags.Distributed);
+                return default;
+            case TagVerdict.Due:
+                return EntryRead<T>.Due(header.Tags);
+            case TagVerdict.Unverified:
+                Log.TagMarkersUnverified(_logger, _name, key.Key);
+                if (!policy.FailSafe)
+                {
+                    return default;
+                }
+
+                state = ReadState.Stale; // only a fallback: whether a removal happened is unknown
+                refreshDue = false;
+                break;
         }
 
         if ((header.Flags & EnvelopeFlags.NullValue) != 0)
@@ -181,22 +281,53 @@ internal sealed class EntryCodec
                 observed.PayloadBytes = 0;
             }
 
-            return new EntryRead<T>(new CacheEntry<T>(default!, header.CreatedAtMs, header.ExpiresAtMs, header.Flags), state, refreshDue);
+            return new EntryRead<T>(new CacheEntry<T>(default!, header.CreatedAtMs, header.ExpiresAtMs, header.Flags, header.Tags), state, refreshDue);
         }
 
-        var read = DecodePayload<T>(key, codec, data.Slice(payloadOffset, payloadLength), header, state, refreshDue, observed);
-        if (read.State != ReadState.Miss)
+        var stored = data.Slice(payloadOffset, payloadLength);
+        if (header.Compression == CacheCompressionAlgorithm.None)
         {
-            payload = new Range(payloadOffset, payloadOffset + payloadLength);
+            payload = new PlainPayload(stored, null);
+        }
+        else if (!TryDecompress(header, stored.Span, out payload))
+        {
+            return Reject<T>(key, codec, CacheEntryRejectReason.CompressionError, null);
+        }
+
+        var read = DecodePayload<T>(key, codec, payload.Bytes, header, state, refreshDue, observed);
+        if (read.State == ReadState.Miss)
+        {
+            payload.Dispose();
+            payload = default;
         }
 
         return read;
     }
 
-    private EntryRead<T> DecodePlain<T>(CacheKey key, CodecInfo codec, ReadOnlyMemory<byte> data, ObservedOperation? observed, out Range payload)
+    /// <summary>The most a version 2 header's tag list can add (for the early size check only).</summary>
+    private const long MaximumTagBytes = Envelope.MaximumTags * (2L + ushort.MaxValue);
+
+    /// <summary>Decompresses into a pooled buffer of exactly the declared length: a payload that holds more or less is corrupt.</summary>
+    private bool TryDecompress(in EnvelopeHeader header, ReadOnlySpan<byte> stored, out PlainPayload payload)
+    {
+        var started = _metrics.CodecDurationEnabled ? Stopwatch.GetTimestamp() : 0;
+        var rented = ArrayPool<byte>.Shared.Rent(header.OriginalLength);
+        if (!PayloadCompression.TryDecompress(header.Compression, stored, rented.AsSpan(0, header.OriginalLength)))
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            payload = default;
+            return false;
+        }
+
+        _metrics.Compression(_name, header.Compression, CacheTags.Read, header.OriginalLength, stored.Length, started);
+        payload = new PlainPayload(rented.AsMemory(0, header.OriginalLength), rented);
+        return true;
+    }
+
+    private EntryRead<T> DecodePlain<T>(CacheKey key, CodecInfo codec, ReadOnlyMemory<byte> data, ObservedOperation? observed, out PlainPayload payload)
     {
         var read = DecodePayload<T>(key, codec, data, default, ReadState.Fresh, refreshDue: false, observed);
-        payload = read.State == ReadState.Miss ? default : Range.All;
+        payload = read.State == ReadState.Miss ? default : new PlainPayload(data, null);
         return read;
     }
 
@@ -220,7 +351,7 @@ internal sealed class EntryCodec
             return Reject<T>(key, codec, CacheEntryRejectReason.CodecError, ex);
         }
 
-        return new EntryRead<T>(new CacheEntry<T>(value, header.CreatedAtMs, header.ExpiresAtMs, header.Flags), state, refreshDue);
+        return new EntryRead<T>(new CacheEntry<T>(value, header.CreatedAtMs, header.ExpiresAtMs, header.Flags, header.Tags), state, refreshDue);
     }
 
     private EntryRead<T> Reject<T>(CacheKey key, CodecInfo codec, CacheEntryRejectReason reason, Exception? exception)

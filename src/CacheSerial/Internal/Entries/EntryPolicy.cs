@@ -22,6 +22,7 @@ internal sealed class EntryPolicy
         EagerRefreshThreshold = call.EagerRefreshThreshold ?? defaults.EagerRefreshThreshold;
         NegativeExpiration = call.NegativeExpiration ?? defaults.NegativeExpiration;
         LocalExpiration = call.LocalExpiration ?? defaults.LocalExpiration;
+        Tags = call.Tags is { } tags ? TagRules.Normalize(tags, "options") : defaults.Tags is { } inherited ? TagRules.Normalize(inherited, "options") : null;
         _takesLocalHitAsIs = !SkipLocalRead && EagerRefreshThreshold is null;
         if (FactorySoftTimeout >= FactoryHardTimeout)
         {
@@ -53,6 +54,7 @@ internal sealed class EntryPolicy
         NegativeExpiration = source.NegativeExpiration;
         LocalExpiration = source.LocalExpiration;
         IsNegative = context.IsNegative;
+        Tags = context.FinalTags;
         _takesLocalHitAsIs = source._takesLocalHitAsIs;
     }
 
@@ -84,6 +86,9 @@ internal sealed class EntryPolicy
 
     /// <summary>The memory tier's lifetime for this call's entries; null for the tier's default.</summary>
     public TimeSpan? LocalExpiration { get; }
+
+    /// <summary>The tags of the entries written under this policy (distinct, checked); null for none.</summary>
+    public string[]? Tags { get; }
 
     /// <summary>The entry written under this policy is a negative result.</summary>
     public bool IsNegative { get; }
@@ -139,7 +144,7 @@ internal sealed class EntryPolicy
     }
 
     public CacheFactoryContext CreateContext(string key, bool hasStaleValue, object? staleValue) =>
-        new(key, Expiration, AbsoluteExpiration, SlidingExpiration, FailSafe, FailSafeMaxDuration, hasStaleValue, staleValue);
+        new(key, Expiration, AbsoluteExpiration, SlidingExpiration, FailSafe, FailSafeMaxDuration, hasStaleValue, staleValue, Tags);
 
     /// <summary>The factory's choices; when it cleared every lifetime member, this policy's lifetime stays.</summary>
     public EntryPolicy With(CacheFactoryContext context) => new(this, context);
@@ -149,10 +154,11 @@ internal sealed class EntryPolicy
     /// would already be expired, so it must not be written.
     /// </summary>
     public bool TryGetLifetime(DateTimeOffset now, out long expiresAtMs, out CacheStoreEntryOptions storeOptions) =>
-        TryGetLifetime(now, allowFailSafe: true, out expiresAtMs, out storeOptions);
+        TryGetLifetime(now, allowFailSafe: true, tagMarkerLifetime: null, out expiresAtMs, out storeOptions);
 
     // allowFailSafe is false for layouts without a logical expiry: keeping the bytes longer would serve them as fresh.
-    public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, out long expiresAtMs, out CacheStoreEntryOptions storeOptions)
+    // tagMarkerLifetime caps the store lifetime of a tagged entry, so it never outlives the markers that invalidate it.
+    public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, TimeSpan? tagMarkerLifetime, out long expiresAtMs, out CacheStoreEntryOptions storeOptions)
     {
         DateTimeOffset? expiresAt = AbsoluteExpiration;
         if (Expiration is { } relative)
@@ -181,6 +187,11 @@ internal sealed class EntryPolicy
 
             // Fail-safe keeps the bytes past the logical expiry (which the envelope holds) so a stale value can be served.
             timeToLive = FailSafe && allowFailSafe ? remaining + FailSafeMaxDuration : remaining;
+        }
+
+        if (Tags is not null && tagMarkerLifetime is { } cap && (timeToLive is null || timeToLive > cap))
+        {
+            timeToLive = cap;
         }
 
         storeOptions = new CacheStoreEntryOptions(timeToLive, SlidingExpiration);

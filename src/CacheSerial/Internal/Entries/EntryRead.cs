@@ -10,6 +10,18 @@ internal readonly struct EntryRead<T>
         RefreshDue = refreshDue;
     }
 
+    private EntryRead(string[]? tags)
+    {
+        Entry = new CacheEntry<T>(default!, 0, 0, EnvelopeFlags.None, tags);
+        TagsDue = true;
+    }
+
+    /// <summary>A stored entry whose tag markers must be read before it can be judged (a miss until then).</summary>
+    public static EntryRead<T> Due(string[]? tags) => new(tags);
+
+    /// <summary>The entry's tag markers must be read first (<see cref="Entry"/> holds only its tags).</summary>
+    public bool TagsDue { get; }
+
     public CacheEntry<T> Entry { get; }
 
     public ReadState State { get; }

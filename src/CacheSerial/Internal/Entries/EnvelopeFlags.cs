@@ -11,4 +11,7 @@ internal enum EnvelopeFlags : byte
 
     /// <summary>The factory marked the value a negative result (such as "not found").</summary>
     Negative = 2,
+
+    /// <summary>Version 2: the payload is compressed with the header's algorithm.</summary>
+    Compressed = 4,
 }

@@ -14,6 +14,14 @@ internal sealed class KeyBuilder
     /// <summary>Separates a long key's readable head from its hash; keys may not contain it, so hashed forms are disjoint from plain keys.</summary>
     public const char HashSeparator = '\u001E';
 
+    /// <summary>Starts the part after the prefix of a tag marker's key; keys may not contain it, so markers never meet keys.</summary>
+    public const char MarkerSeparator = '\u001D';
+
+    /// <summary>After the prefix: a tag's marker is this plus the tag; the clear marker is <see cref="ClearMarker"/>.</summary>
+    public const string TagMarkerHead = "\u001Dtag:";
+
+    public const string ClearMarker = "\u001Dclear";
+
     public const int HashedKeyHeadLength = 64;
     public const int KeyCheckLength = 16;
 
@@ -45,13 +53,56 @@ internal sealed class KeyBuilder
     {
         key = null;
         if (!storedKey.StartsWith(_prefixPart, StringComparison.Ordinal)
-            || storedKey.AsSpan(_prefixPart.Length).IndexOfAny(PrefixSeparator, HashSeparator) >= 0)
+            || storedKey.AsSpan(_prefixPart.Length).IndexOfAny(PrefixSeparator, HashSeparator, MarkerSeparator) >= 0)
         {
             return false;
         }
 
         key = storedKey[_prefixPart.Length..];
         return key.Length > 0;
+    }
+
+    /// <summary>The stored key of a tag's removal marker, or of the clear marker when <paramref name="tag"/> is null.</summary>
+    public CacheKey Marker(string? tag)
+    {
+        var key = tag is null ? ClearMarker : string.Concat(TagMarkerHead, tag);
+        var logical = string.Concat(_prefixPart, key);
+        return new CacheKey(key, logical, logical.Length <= MaximumKeyLength ? logical : Hashed(key));
+    }
+
+    /// <summary>
+    /// Whether a stored key of this cache is a marker: the clear marker (<paramref name="tag"/> null) or a tag's marker;
+    /// <paramref name="hashed"/> when it is a marker whose tag was hashed away (too long to map back).
+    /// </summary>
+    public bool TryMarker(string storedKey, out string? tag, out bool hashed)
+    {
+        tag = null;
+        hashed = false;
+        if (!storedKey.StartsWith(_prefixPart, StringComparison.Ordinal) || storedKey.Length == _prefixPart.Length
+            || storedKey[_prefixPart.Length] != MarkerSeparator)
+        {
+            return false;
+        }
+
+        var rest = storedKey.AsSpan(_prefixPart.Length);
+        if (rest.IndexOf(HashSeparator) >= 0)
+        {
+            hashed = true;
+            return true;
+        }
+
+        if (rest.SequenceEqual(ClearMarker))
+        {
+            return true;
+        }
+
+        if (rest.StartsWith(TagMarkerHead, StringComparison.Ordinal) && rest.Length > TagMarkerHead.Length)
+        {
+            tag = rest[TagMarkerHead.Length..].ToString();
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The shortest <see cref="CacheSerialOptions.MaximumKeyLength"/> that fits a hashed key behind this prefix.</summary>
@@ -70,7 +121,7 @@ internal sealed class KeyBuilder
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> for null, empty, white-space, control characters or broken UTF-16.</summary>
-    public static void Validate(string key, string paramName, bool allowEmpty = false)
+    public static void Validate(string key, string paramName, bool allowEmpty = false, string subject = "cache key")
     {
         // The common key is printable ASCII and not all spaces: one vectorized scan (plus one that stops at the first
         // non-space) says so, as a memory hit's whole budget is tens of nanoseconds. Anything else takes the checks below.
@@ -82,7 +133,7 @@ internal sealed class KeyBuilder
         ArgumentNullException.ThrowIfNull(key, paramName);
         if (!allowEmpty && string.IsNullOrWhiteSpace(key))
         {
-            throw new ArgumentException("A cache key must not be empty or white space.", paramName);
+            throw new ArgumentException($"A {subject} must not be empty or white space.", paramName);
         }
 
         for (var i = 0; i < key.Length; i++)
@@ -91,7 +142,7 @@ internal sealed class KeyBuilder
             if (char.IsControl(c))
             {
                 throw new ArgumentException(
-                    $"A cache key must not contain control characters (found U+{(int)c:X4} at index {i}).", paramName);
+                    $"A {subject} must not contain control characters (found U+{(int)c:X4} at index {i}).", paramName);
             }
 
             if (char.IsHighSurrogate(c) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
@@ -101,7 +152,7 @@ internal sealed class KeyBuilder
             else if (char.IsSurrogate(c))
             {
                 // A lone surrogate would encode to U+FFFD, making two different keys one stored key.
-                throw new ArgumentException($"A cache key must be valid UTF-16 (lone surrogate at index {i}).", paramName);
+                throw new ArgumentException($"A {subject} must be valid UTF-16 (lone surrogate at index {i}).", paramName);
             }
         }
     }

@@ -73,6 +73,8 @@ internal sealed class CacheSerialOptionsValidator : IValidateOptions<CacheSerial
             failures.Add($"CacheSerialOptions.DefaultEntryOptions of cache '{cache}' turns on FailSafe or EagerRefreshThreshold, which need the entry's own expiry: use EntryLayout Envelope, or turn them off.");
         }
 
+        ValidateTagsAndCompression(cache, options, failures);
+
         var defaults = options.DefaultEntryOptions;
         if (defaults is null)
         {
@@ -101,5 +103,54 @@ internal sealed class CacheSerialOptionsValidator : IValidateOptions<CacheSerial
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateTagsAndCompression(string cache, CacheSerialOptions options, List<string> failures)
+    {
+        if (options.EnvelopeVersion is not (1 or 2))
+        {
+            failures.Add($"CacheSerialOptions.EnvelopeVersion of cache '{cache}' is {options.EnvelopeVersion}; it must be 1 or 2.");
+        }
+
+        if (options.TagRefreshInterval <= TimeSpan.Zero || options.TagRefreshInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"CacheSerialOptions.TagRefreshInterval of cache '{cache}' is {options.TagRefreshInterval}; it must be positive and at most one day.");
+        }
+
+        if (options.TagMarkerLifetime < TimeSpan.FromMinutes(1) || options.TagMarkerLifetime > TimeSpan.FromDays(3650))
+        {
+            failures.Add($"CacheSerialOptions.TagMarkerLifetime of cache '{cache}' is {options.TagMarkerLifetime}; it must be between one minute and ten years.");
+        }
+
+        if (options.Compression is not { } compression)
+        {
+            failures.Add($"CacheSerialOptions.Compression of cache '{cache}' must not be null (set Algorithm None to turn compression off).");
+            return;
+        }
+
+        if (!Enum.IsDefined(compression.Algorithm))
+        {
+            failures.Add($"CacheSerialOptions.Compression.Algorithm of cache '{cache}' has an unknown value {compression.Algorithm}.");
+        }
+
+        if (!Enum.IsDefined(compression.Level))
+        {
+            failures.Add($"CacheSerialOptions.Compression.Level of cache '{cache}' has an unknown value {compression.Level}.");
+        }
+
+        if (compression.Threshold < 0)
+        {
+            failures.Add($"CacheSerialOptions.Compression.Threshold of cache '{cache}' is {compression.Threshold}; it must not be negative.");
+        }
+
+        if (compression.Algorithm != CacheCompressionAlgorithm.None && options.EnvelopeVersion == 1)
+        {
+            failures.Add($"CacheSerialOptions.Compression of cache '{cache}' is on, but EnvelopeVersion is 1, which cannot record it: set EnvelopeVersion 2 once every process reads it, or turn compression off.");
+        }
+
+        if (compression.Algorithm != CacheCompressionAlgorithm.None && options.EntryLayout == CacheEntryLayout.PlainJson)
+        {
+            failures.Add($"CacheSerialOptions.Compression of cache '{cache}' is on, but EntryLayout PlainJson stores bare JSON text: turn compression off, or use EntryLayout Envelope.");
+        }
     }
 }

@@ -5,15 +5,12 @@ namespace CacheSerial.Internal;
 
 /// <summary>
 /// <see cref="HybridCache"/> over an <see cref="ITypedCache"/>, so code written against Microsoft's abstraction gets
-/// CacheSerial's envelope, codecs, stampede control and fail-safe. CacheSerial has no in-process tier and no tags: local
-/// options are ignored, tags are accepted and not stored, and invalidation by tag throws.
+/// CacheSerial's envelope, codecs, stampede control, fail-safe, memory tier and tags: tags map to
+/// <see cref="CacheEntryOptions.Tags"/>, <see cref="RemoveByTagAsync(string, CancellationToken)"/> to
+/// <see cref="ITypedCache.RemoveByTagAsync"/>, and its wildcard tag <c>*</c> to <see cref="ITypedCache.ClearAsync"/>.
 /// </summary>
 internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
 {
-    internal const string TagsNotSupportedMessage =
-        "CacheSerial does not support tag invalidation: entries written with tags are stored without them, so nothing can be " +
-        "removed by tag. Remove entries by key (RemoveAsync), or give them a short Expiration.";
-
     // HybridCacheEntryOptions is immutable (init-only), so one mapping per instance is enough; keeping the mapped
     // CacheEntryOptions instance also keeps CacheSerial's own per-instance resolution cache effective.
     private static readonly ConditionalWeakTable<HybridCacheEntryOptions, CacheEntryOptions> s_mapped = [];
@@ -28,7 +25,7 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
         IEnumerable<string>? tags = null,
         CancellationToken cancellationToken = default)
     {
-        var mapped = Map(options);
+        var mapped = WithTags(Map(options), tags);
         if (options?.Flags is { } flags && (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0)
         {
             // Callers pass a null factory here to use GetOrCreateAsync as a plain read; HybridCache allows it.
@@ -51,7 +48,7 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
         HybridCacheEntryOptions? options = null,
         IEnumerable<string>? tags = null,
         CancellationToken cancellationToken = default) =>
-        _cache.SetAsync(key, value, Map(options), cancellationToken);
+        _cache.SetAsync(key, value, WithTags(Map(options), tags), cancellationToken);
 
     public override ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default) =>
         _cache.RemoveAsync(key, cancellationToken);
@@ -66,19 +63,32 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
     }
 
     public override ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException(TagsNotSupportedMessage);
+        tag == TagRules.Wildcard ? _cache.ClearAsync(cancellationToken) : _cache.RemoveByTagAsync(tag, cancellationToken);
 
-    public override ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
-        tags is null || !tags.Any() ? ValueTask.CompletedTask : throw new NotSupportedException(TagsNotSupportedMessage);
+    public override async ValueTask RemoveByTagAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default)
+    {
+        // Null is empty, as in HybridCache; the wildcard anywhere in the list clears the whole cache.
+        var list = tags?.ToList() ?? [];
+        if (list.Contains(TagRules.Wildcard, StringComparer.Ordinal))
+        {
+            await _cache.ClearAsync(cancellationToken).ConfigureAwait(false);
+            list.RemoveAll(t => t == TagRules.Wildcard);
+        }
+
+        if (list.Count > 0)
+        {
+            await _cache.RemoveByTagAsync(list, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
-    /// Expiration maps to Expiration; the distributed read/write flags map to SkipRead/SkipWrite. Local-cache flags,
-    /// LocalCacheExpiration and DisableCompression have nothing to act on (no local tier; compression is a cache-wide
-    /// option) and are ignored.
+    /// Expiration maps to Expiration, LocalCacheExpiration to LocalExpiration; the distributed and local read/write flags
+    /// map to SkipRead/SkipWrite and SkipLocalRead/SkipLocalWrite. DisableCompression has nothing to act on
+    /// (compression is a cache-wide option, CacheSerialOptions.Compression) and is ignored.
     /// </summary>
     internal static CacheEntryOptions? Map(HybridCacheEntryOptions? options)
     {
-        if (options is null || (options.Expiration is null && MapFlags(options.Flags) == CacheEntryFlags.None))
+        if (options is null || (options.Expiration is null && options.LocalCacheExpiration is null && MapFlags(options.Flags) == CacheEntryFlags.None))
         {
             return null;
         }
@@ -86,9 +96,24 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
         return s_mapped.GetValue(options, static o => new CacheEntryOptions
         {
             Expiration = o.Expiration,
+            LocalExpiration = o.LocalCacheExpiration,
             Flags = MapFlags(o.Flags) is var f && f != CacheEntryFlags.None ? f : null,
         });
     }
+
+    /// <summary>The call's tags on top of its mapped options (a new options instance per tagged call: tags vary per call).</summary>
+    private static CacheEntryOptions? WithTags(CacheEntryOptions? mapped, IEnumerable<string>? tags)
+    {
+        if (tags is null)
+        {
+            return mapped;
+        }
+
+        var list = tags as IReadOnlyList<string> ?? [.. tags];
+        return list.Count == 0 ? mapped : (mapped ?? Untagged) with { Tags = list };
+    }
+
+    private static readonly CacheEntryOptions Untagged = new();
 
     private static CacheEntryFlags MapFlags(HybridCacheEntryFlags? flags)
     {
@@ -103,6 +128,16 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
             if ((f & HybridCacheEntryFlags.DisableDistributedCacheWrite) != 0)
             {
                 result |= CacheEntryFlags.SkipWrite;
+            }
+
+            if ((f & HybridCacheEntryFlags.DisableLocalCacheRead) != 0)
+            {
+                result |= CacheEntryFlags.SkipLocalRead;
+            }
+
+            if ((f & HybridCacheEntryFlags.DisableLocalCacheWrite) != 0)
+            {
+                result |= CacheEntryFlags.SkipLocalWrite;
             }
         }
 

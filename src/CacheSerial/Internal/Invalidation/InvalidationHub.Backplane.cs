@@ -31,12 +31,12 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
     private static readonly TimeSpan SenderTimeout = TimeSpan.FromMinutes(10);
 
     // Pings travel through the publish queue so that they are numbered in order with the changes.
-    private static readonly string PingMarker = new('p', 1);
+    private static readonly Outgoing PingItem = new(OutgoingKind.Ping, null, 0);
 
     private readonly ICacheBackplane? _backplane;
     private readonly string _channel;
     private readonly Guid _sender = Guid.NewGuid();
-    private readonly Channel<string> _publishQueue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly Channel<Outgoing> _publishQueue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<Guid, SenderState> _senders = [];
     private IAsyncDisposable? _backplaneSubscription;
     private int _queued;
@@ -52,7 +52,9 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
     /// <summary>The channel this cache's messages travel on (it names the stored-key prefix).</summary>
     public string ChannelName => _channel;
 
-    private void Enqueue(string key)
+    private void Enqueue(string key) => Enqueue(new Outgoing(OutgoingKind.Key, key, 0));
+
+    private void Enqueue(Outgoing item)
     {
         if (Interlocked.Increment(ref _queued) > MaximumQueuedKeys)
         {
@@ -61,7 +63,7 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
             return;
         }
 
-        _publishQueue.Writer.TryWrite(key);
+        _publishQueue.Writer.TryWrite(item);
     }
 
     /// <summary>Subscribes (retrying while the transport refuses), then pings every <see cref="PingInterval"/>.</summary>
@@ -91,7 +93,7 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
         var lastPrune = NowUnixMs();
         while (true)
         {
-            _publishQueue.Writer.TryWrite(PingMarker);
+            _publishQueue.Writer.TryWrite(PingItem);
             await Task.Delay(PingInterval, _time, stopping).ConfigureAwait(false);
             var now = NowUnixMs();
             if (_memory is not null && Volatile.Read(ref _backplaneLive) && now - Interlocked.Read(ref _lastEchoUnixMs) > PingTimeout.TotalMilliseconds)
@@ -107,26 +109,44 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
         }
     }
 
-    /// <summary>The only publisher: drains the queue into messages, numbers them, and sends them unless paused.</summary>
+    /// <summary>
+    /// The only publisher: drains the queue into messages in order (a run of changed keys, a run of removed tags, a clear,
+    /// a ping: one message each), numbers them, and sends them unless paused.
+    /// </summary>
     private async Task PublishLoopAsync(CancellationToken stopping)
     {
         var reader = _publishQueue.Reader;
         var keys = new List<string>(MaximumKeysPerMessage);
+        var times = new List<long>(MaximumKeysPerMessage);
         while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
         {
             var ping = false;
             var size = 0;
-            while (keys.Count < MaximumKeysPerMessage && size < MaximumMessageBytes && reader.TryRead(out var key))
+            var kind = OutgoingKind.Key;
+            while (keys.Count < MaximumKeysPerMessage && size < MaximumMessageBytes && reader.TryPeek(out var item))
             {
-                if (ReferenceEquals(key, PingMarker))
+                if (item.Kind == OutgoingKind.Ping)
                 {
+                    reader.TryRead(out _);
                     ping = true;
                     break;
                 }
 
+                if (keys.Count > 0 && item.Kind != kind)
+                {
+                    break; // another kind of message: this one goes first
+                }
+
+                reader.TryRead(out _);
                 Interlocked.Decrement(ref _queued);
-                keys.Add(key);
-                size += InvalidationMessage.SizeOf(key);
+                kind = item.Kind;
+                keys.Add(item.Text ?? string.Empty);
+                times.Add(item.AtMs);
+                size += InvalidationMessage.SizeOf(item.Text ?? string.Empty) + 8;
+                if (kind == OutgoingKind.Clear)
+                {
+                    break;
+                }
             }
 
             if (Interlocked.Exchange(ref _overflowed, 0) == 1)
@@ -135,10 +155,17 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
             }
             else if (keys.Count > 0)
             {
-                await PublishAsync(InvalidationMessage.Encode(InvalidationKind.Keys, _sender, ++_sequence, NowUnixMs(), keys, size), keys.Count).ConfigureAwait(false);
+                var message = kind switch
+                {
+                    OutgoingKind.Tag => InvalidationMessage.EncodeTags(_sender, ++_sequence, NowUnixMs(), keys, times),
+                    OutgoingKind.Clear => InvalidationMessage.EncodeClear(_sender, ++_sequence, NowUnixMs(), times[0]),
+                    _ => InvalidationMessage.Encode(InvalidationKind.Keys, _sender, ++_sequence, NowUnixMs(), keys, size - (8 * keys.Count)),
+                };
+                await PublishAsync(message, kind == OutgoingKind.Clear ? 1 : keys.Count).ConfigureAwait(false);
             }
 
             keys.Clear();
+            times.Clear();
             if (ping)
             {
                 await PublishAsync(InvalidationMessage.Encode(InvalidationKind.Ping, _sender, _sequence, NowUnixMs(), null, 0), 0).ConfigureAwait(false);
@@ -243,6 +270,19 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
             case InvalidationKind.All:
                 Flush(CacheTags.FlushSenderReset);
                 break;
+            case InvalidationKind.Tags:
+                for (var i = 0; i < message.Keys.Length; i++)
+                {
+                    _markers.Removed([message.Keys[i]], message.Times[i]);
+                }
+
+                _metrics.InvalidationsReceived(_name, CacheTags.SourceBackplane, message.Keys.Length, (now - message.SentAtMs) / 1000.0);
+                break;
+            case InvalidationKind.Clear:
+                _markers.Cleared(message.Times[0]);
+                Flush(CacheTags.FlushClear);
+                _metrics.InvalidationsReceived(_name, CacheTags.SourceBackplane, 1, (now - message.SentAtMs) / 1000.0);
+                break;
         }
     }
 
@@ -282,7 +322,7 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
     void ICacheBackplaneListener.OnConnectionRestored()
     {
         // Proven only when a ping sent from now on comes back; send one at once.
-        _publishQueue.Writer.TryWrite(PingMarker);
+        _publishQueue.Writer.TryWrite(PingItem);
     }
 
     private void BackplaneLost(string why)
@@ -312,4 +352,15 @@ internal sealed partial class InvalidationHub : ICacheBackplaneListener
     }
 
     private readonly record struct SenderState(long Sequence, long HeardAtMs);
+
+    private enum OutgoingKind : byte
+    {
+        Key,
+        Tag,
+        Clear,
+        Ping,
+    }
+
+    /// <summary>One change waiting to be published: a key, a removed tag and its time, a clear and its time, or a ping.</summary>
+    private readonly record struct Outgoing(OutgoingKind Kind, string? Text, long AtMs);
 }

@@ -4,7 +4,8 @@ namespace CacheSerial.Internal;
 /// Server-assisted invalidation: the store's server reports every change of a stored key under the cache's prefix
 /// (by any client but this store's own connection, whose writes memory already has). A report names the stored key;
 /// the caller's key is the stored key without the prefix. A hashed long key cannot be mapped back, so its report
-/// flushes memory (keys longer than <c>MaximumKeyLength</c> should not be hot under tracking alone).
+/// flushes memory (keys longer than <c>MaximumKeyLength</c> should not be hot under tracking alone). A report of a tag
+/// marker (or the clear marker) means a removal (or a clear) just now.
 /// </summary>
 internal sealed partial class InvalidationHub
 {
@@ -55,7 +56,27 @@ internal sealed partial class InvalidationHub
 
     private void TrackedKeyChanged(string storedKey)
     {
-        if (_keys.TryCallerKey(storedKey, out var key))
+        if (_keys.TryMarker(storedKey, out var tag, out var hashed))
+        {
+            // A marker changed: its new time is not in the report, so now stands in for it (nothing older survives).
+            var now = NowUnixMs();
+            if (hashed)
+            {
+                Flush(CacheTags.FlushHashedKey); // which tag cannot be told: memory and markers start over
+            }
+            else if (tag is null)
+            {
+                _markers.Cleared(now);
+                Flush(CacheTags.FlushClear);
+            }
+            else
+            {
+                _markers.Removed([tag], now);
+            }
+
+            _metrics.InvalidationsReceived(_name, CacheTags.SourceTracking, 1, lagSeconds: null);
+        }
+        else if (_keys.TryCallerKey(storedKey, out var key))
         {
             _memory!.Remove(key);
             _metrics.InvalidationsReceived(_name, CacheTags.SourceTracking, 1, lagSeconds: null);

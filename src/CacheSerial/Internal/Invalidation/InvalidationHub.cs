@@ -16,6 +16,7 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
 
     private readonly string _name;
     private readonly MemoryTier? _memory;
+    private readonly TagMarkers _markers;
     private readonly KeyBuilder _keys;
     private readonly TimeSpan _tolerance;
     private readonly bool _localExpirationSet;
@@ -35,6 +36,7 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
     public InvalidationHub(
         string name,
         MemoryTier? memory,
+        TagMarkers markers,
         KeyBuilder keys,
         ICacheBackplane? backplane,
         ICacheStoreInvalidation? tracking,
@@ -45,6 +47,7 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
     {
         _name = name;
         _memory = memory;
+        _markers = markers;
         _keys = keys;
         _backplane = backplane;
         _tracking = memory is null ? null : tracking; // server reports only matter to a memory tier
@@ -73,6 +76,10 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
         }
 
         memory.TrustFor(TimeSpan.Zero); // nothing is served from memory before a source is proven to deliver
+
+        // While memory is trusted, removals reach this process as they happen: markers read since the last flush hold.
+        markers.Coherent = memory.IsTrustedNow;
+        markers.Forgotten = () => Flush(CacheTags.FlushTagMarkers);
     }
 
     /// <summary>Starts the sources (subscriptions, the publisher, pings) in the background.</summary>
@@ -102,9 +109,42 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets everything memory holds; the count goes to the flush counter under <paramref name="reason"/>.</summary>
+    /// <summary>This process removed tags: other processes are told (with a backplane).</summary>
+    public void TagsRemoved(string[] tags, long removedAtMs)
+    {
+        if (_backplane is not null)
+        {
+            foreach (var tag in tags)
+            {
+                Enqueue(new Outgoing(OutgoingKind.Tag, tag, removedAtMs));
+            }
+        }
+    }
+
+    /// <summary>This process cleared the cache: its memory is emptied at once.</summary>
+    public void ClearLocal() => Flush(CacheTags.FlushClear);
+
+    /// <summary>This process's clear is stored: other processes are told (with a backplane).</summary>
+    public void Cleared(long clearedAtMs)
+    {
+        if (_backplane is not null)
+        {
+            Enqueue(new Outgoing(OutgoingKind.Clear, null, clearedAtMs));
+        }
+    }
+
+    /// <summary>
+    /// Forgets everything memory holds; the count goes to the flush counter under <paramref name="reason"/>. Tag markers
+    /// read before are read again at their next use (whatever made memory unsure may have hidden a removal too), except
+    /// after a clear, which loses nothing.
+    /// </summary>
     private int Flush(string reason)
     {
+        if (reason != CacheTags.FlushClear)
+        {
+            _markers.Forget();
+        }
+
         if (_memory is null)
         {
             return 0;
@@ -164,6 +204,7 @@ internal sealed partial class InvalidationHub : IAsyncDisposable
                 }
 
                 Flush(CacheTags.FlushReconnect); // entries kept meanwhile have the coherent lifetime
+                _markers.Coherent = null;
                 Log.TrackingUnsupported(_logger, _name, "memory is local-only");
                 Log.MemoryTierLocalOnly(_logger, _name, _memory!.LocalExpiration);
             }

@@ -70,12 +70,12 @@ internal sealed partial class CachePipeline
     /// <summary>The memory tier's generation of a key, taken before a store read whose answer may be kept.</summary>
     private long LocalGeneration(CacheKey key) => _memory?.Generation(key.Key) ?? 0;
 
-    /// <summary>Keeps a fresh entry a store read found (its payload from <paramref name="data"/>), unless the call skips memory.</summary>
-    private void KeepRead<T>(CacheKey key, long generation, in EntryRead<T> read, ReadOnlyMemory<byte> data, Range payload, CodecInfo codec, EntryPolicy policy)
+    /// <summary>Keeps a fresh entry a store read found (its plain payload), unless the call skips memory.</summary>
+    private void KeepRead<T>(CacheKey key, long generation, in EntryRead<T> read, ReadOnlySpan<byte> payload, CodecInfo codec, EntryPolicy policy)
     {
         if (_memory is not null && read.State == ReadState.Fresh && !policy.SkipLocalWrite)
         {
-            _memory.Fill(key.Key, generation, read.Entry, data.Span[payload], codec, policy);
+            _memory.Fill(key.Key, generation, read.Entry, payload, codec, policy);
         }
     }
 

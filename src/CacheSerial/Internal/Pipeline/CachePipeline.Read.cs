@@ -57,8 +57,12 @@ internal sealed partial class CachePipeline
         EntryRead<T> read;
         if (bytes.Found)
         {
-            read = _entries.Decode<T>(key, codec, policy, bytes.Data, observed, out var payload);
-            KeepRead(key, generation, read, bytes.Data, payload, codec, policy);
+            read = DecodeAndKeep<T>(key, generation, codec, policy, bytes.Data, observed, mayFetchTags: true);
+            if (read.TagsDue)
+            {
+                await _markers.FetchAsync([read.Entry.Tags], cancellationToken).ConfigureAwait(false);
+                read = DecodeAndKeep<T>(key, generation, codec, policy, bytes.Data, observed, mayFetchTags: false);
+            }
         }
         else
         {
@@ -107,23 +111,48 @@ internal sealed partial class CachePipeline
         }
 
         var leases = await _tier.ReadManyAsync(storeKeys, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
-        for (var j = 0; j < storeKeys.Length; j++)
+        try
         {
-            var i = fromStore[j];
-            if (leases?[j] is { HasValue: true } lease)
+            // Entries whose tag markers must be read first: one store call for all their tags, then judged again.
+            List<int>? due = null;
+            for (var j = 0; j < storeKeys.Length; j++)
             {
-                using (lease)
+                var i = fromStore[j];
+                if (leases?[j] is { HasValue: true } lease)
                 {
-                    reads[i] = _entries.Decode<T>(keys[i], codec, policy, lease.Data, null, out var payload);
-                    KeepRead(keys[i], generations[j], reads[i], lease.Data, payload, codec, policy);
+                    reads[i] = DecodeAndKeep<T>(keys[i], generations[j], codec, policy, lease.Data, null, mayFetchTags: true);
+                    if (reads[i].TagsDue)
+                    {
+                        (due ??= []).Add(j);
+                    }
+                }
+                else
+                {
+                    _entries.CountMiss(codec);
                 }
             }
-            else
-            {
-                _entries.CountMiss(codec);
-            }
 
-            if (fallbacks is not null)
+            if (due is not null)
+            {
+                await _markers.FetchAsync([.. due.Select(j => reads[fromStore[j]].Entry.Tags)], cancellationToken).ConfigureAwait(false);
+                foreach (var j in due)
+                {
+                    var i = fromStore[j];
+                    reads[i] = DecodeAndKeep<T>(keys[i], generations[j], codec, policy, leases![j].Data, null, mayFetchTags: false);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var lease in leases ?? [])
+            {
+                lease.Dispose();
+            }
+        }
+
+        if (fallbacks is not null)
+        {
+            foreach (var i in fromStore)
             {
                 reads[i] = OrFallback(reads[i], fallbacks[i]);
             }
@@ -146,8 +175,26 @@ internal sealed partial class CachePipeline
             return default;
         }
 
-        var read = _entries.Decode<T>(key, codec, policy, lease.Data, null, out var payload, countLookup: false);
-        KeepRead(key, generation, read, lease.Data, payload, codec, policy);
+        var read = DecodeAndKeep<T>(key, generation, codec, policy, lease.Data, null, mayFetchTags: true, countLookup: false);
+        if (read.TagsDue)
+        {
+            await _markers.FetchAsync([read.Entry.Tags], cancellationToken).ConfigureAwait(false);
+            read = DecodeAndKeep<T>(key, generation, codec, policy, lease.Data, null, mayFetchTags: false, countLookup: false);
+        }
+
+        return read;
+    }
+
+    /// <summary>Decodes stored bytes (<see cref="EntryCodec.Decode{T}"/>) and keeps a fresh answer in memory.</summary>
+    private EntryRead<T> DecodeAndKeep<T>(
+        CacheKey key, long generation, CodecInfo codec, EntryPolicy policy, ReadOnlyMemory<byte> data, ObservedOperation? observed, bool mayFetchTags, bool countLookup = true)
+    {
+        var read = _entries.Decode<T>(key, codec, policy, data, observed, mayFetchTags, out var payload, countLookup);
+        using (payload)
+        {
+            KeepRead(key, generation, read, payload.Bytes.Span, codec, policy);
+        }
+
         return read;
     }
 

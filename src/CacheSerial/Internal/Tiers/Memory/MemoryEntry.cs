@@ -6,7 +6,7 @@ namespace CacheSerial.Internal;
 /// decoded (<see cref="SharedMemoryEntry{T}"/>, types whose instances can be shared) or encoded
 /// (<see cref="EncodedMemoryEntry"/>, decoded per hit so callers never share a mutable instance).
 /// </summary>
-internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
+internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, string[]? tags, long localUntilMs, long keepUntilMs, long size)
 {
     /// <summary>The type the value was kept as; a read as another type is a miss here.</summary>
     public Type ValueType { get; } = valueType;
@@ -21,6 +21,9 @@ internal abstract class MemoryEntry(Type valueType, bool shared, long createdAtM
     public long ExpiresAtMs { get; } = expiresAtMs;
 
     public EnvelopeFlags Flags { get; } = flags;
+
+    /// <summary>The entry's tags, checked on every hit against the removals this process knows of; null for none.</summary>
+    public string[]? Tags { get; } = tags;
 
     /// <summary>Served from memory before this instant (unix ms); after it, only a fail-safe fallback.</summary>
     public long LocalUntilMs { get; } = localUntilMs;

@@ -27,6 +27,7 @@ internal sealed class MemoryTier
     private readonly KeyGenerations _generations = new();
     private readonly string _name;
     private readonly SharedTypes _shared;
+    private readonly TagMarkers? _markers;
     private readonly MemoryClock _clock;
     private readonly ILogger _logger;
     private readonly int _maximumEntries;
@@ -38,10 +39,12 @@ internal sealed class MemoryTier
     // connected; a short bound after one is lost; now (pass-through) until a source is proven to deliver.
     private long _trustedUntilMs = long.MaxValue;
 
-    public MemoryTier(string name, MemoryTierOptions options, SharedTypes shared, TimeProvider time, ILogger logger)
+    // markers: the tag removals and clears this process knows of, checked on every hit (null: none).
+    public MemoryTier(string name, MemoryTierOptions options, SharedTypes shared, TimeProvider time, ILogger logger, TagMarkers? markers = null)
     {
         _name = name;
         _shared = shared;
+        _markers = markers;
         _clock = new MemoryClock(time);
         _logger = logger;
         _maximumEntries = options.MaximumEntries;
@@ -86,6 +89,11 @@ internal sealed class MemoryTier
             return MemoryLookup.Miss;
         }
 
+        if (!Admitted(entry))
+        {
+            return MemoryLookup.Miss; // removed by tag or cleared: not even a fallback
+        }
+
         var refreshDue = false;
         var state = now < entry.LocalUntilMs && now < _trustedUntilMs ? policy.Judge(entry.CreatedAtMs, entry.ExpiresAtMs, now, out refreshDue) : ReadState.Stale;
         if (state == ReadState.Miss || !TryValue<T>(key, entry, codec, out var value))
@@ -98,7 +106,7 @@ internal sealed class MemoryTier
             entry.Used = true;
         }
 
-        read = new EntryRead<T>(new CacheEntry<T>(value, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags), state, refreshDue);
+        read = new EntryRead<T>(new CacheEntry<T>(value, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags, entry.Tags), state, refreshDue);
         if (state != ReadState.Fresh)
         {
             return MemoryLookup.Fallback;
@@ -154,7 +162,7 @@ internal sealed class MemoryTier
         {
             // Within its local lifetime an entry is within its logical expiry too (LocalUntil stops short of it).
             var now = _clock.NowMs();
-            if (now < entry.LocalUntilMs && now < _trustedUntilMs)
+            if (now < entry.LocalUntilMs && now < _trustedUntilMs && Admitted(entry))
             {
                 if (!entry.Used)
                 {
@@ -167,6 +175,11 @@ internal sealed class MemoryTier
 
         return null;
     }
+
+    /// <summary>Whether no tag removal or clear this process knows of came after the entry (no I/O). An untagged entry
+    /// costs one comparison with the last clear.</summary>
+    private bool Admitted(MemoryEntry entry) =>
+        _markers is null || (entry.Tags is null ? entry.CreatedAtMs > _markers.ClearedAtMs : _markers.AdmitsKnown(entry.Tags, entry.CreatedAtMs));
 
     /// <summary>The sliding window a kept entry names (after <see cref="MemoryLookup.HitRenewStore"/>); null when none.</summary>
     public TimeSpan? SlidingWindowOf(string key) =>
@@ -183,7 +196,7 @@ internal sealed class MemoryTier
     {
         var stripe = KeyGenerations.StripeOf(key.GetHashCode());
         if (_generations.ReadStripe(stripe) != generation
-            || Create(key, entry.Value, payload, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags, codec, policy) is not { } created
+            || Create(key, entry.Value, payload, entry.CreatedAtMs, entry.ExpiresAtMs, entry.Flags, entry.Tags, codec, policy) is not { } created
             || !Put(key, created, keepNewer: true))
         {
             return;
@@ -201,7 +214,7 @@ internal sealed class MemoryTier
     public void Write<T>(string key, T value, in EncodedEntry encoded, CodecInfo codec, EntryPolicy policy)
     {
         _generations.BumpStripe(KeyGenerations.StripeOf(key.GetHashCode()));
-        if (Create(key, value, encoded.Payload, encoded.CreatedAtMs, encoded.ExpiresAtMs, encoded.Flags, codec, policy) is { } created)
+        if (Create(key, value, encoded.Payload, encoded.CreatedAtMs, encoded.ExpiresAtMs, encoded.Flags, encoded.Tags, codec, policy) is { } created)
         {
             Put(key, created, keepNewer: false);
         }
@@ -265,10 +278,18 @@ internal sealed class MemoryTier
     /// <summary>Whether entries are served now.</summary>
     public bool IsTrusted => _clock.NowMs() < Interlocked.Read(ref _trustedUntilMs);
 
+    /// <summary><see cref="IsTrusted"/> as a method, for a delegate.</summary>
+    public bool IsTrustedNow() => IsTrusted;
+
     private MemoryEntry? Create<T>(
-        string key, T value, ReadOnlySpan<byte> payload, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, CodecInfo codec, EntryPolicy policy)
+        string key, T value, ReadOnlySpan<byte> payload, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, string[]? tags, CodecInfo codec, EntryPolicy policy)
     {
         var size = EntryOverheadBytes + (key.Length * sizeof(char)) + payload.Length;
+        foreach (var tag in tags ?? [])
+        {
+            size += 32 + (tag.Length * sizeof(char)); // the tag's string and its slot
+        }
+
         if (size > _maximumBytes)
         {
             return null;
@@ -300,8 +321,8 @@ internal sealed class MemoryTier
             ? Math.Max(localUntil, expiresAtMs + (long)policy.FailSafeMaxDuration.TotalMilliseconds)
             : localUntil;
         MemoryEntry entry = _shared.Shares<T>()
-            ? new SharedMemoryEntry<T>(value, createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size).WithReference()
-            : new EncodedMemoryEntry(typeof(T), codec, payload.ToArray(), createdAtMs, expiresAtMs, flags, localUntil, keepUntil, size);
+            ? new SharedMemoryEntry<T>(value, createdAtMs, expiresAtMs, flags, tags, localUntil, keepUntil, size).WithReference()
+            : new EncodedMemoryEntry(typeof(T), codec, payload.ToArray(), createdAtMs, expiresAtMs, flags, tags, localUntil, keepUntil, size);
         entry.SlidingMs = slidingMs;
         entry.SlidingUntilMs = now + slidingMs;
         return entry;

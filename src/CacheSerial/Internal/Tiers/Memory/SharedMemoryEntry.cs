@@ -1,8 +1,8 @@
 namespace CacheSerial.Internal;
 
 /// <summary>A decoded value kept as is: every hit returns this instance (strings, primitives, immutable types).</summary>
-internal sealed class SharedMemoryEntry<T>(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, long localUntilMs, long keepUntilMs, long size)
-    : MemoryEntry(typeof(T), shared: true, createdAtMs, expiresAtMs, flags, localUntilMs, keepUntilMs, size)
+internal sealed class SharedMemoryEntry<T>(T value, long createdAtMs, long expiresAtMs, EnvelopeFlags flags, string[]? tags, long localUntilMs, long keepUntilMs, long size)
+    : MemoryEntry(typeof(T), shared: true, createdAtMs, expiresAtMs, flags, tags, localUntilMs, keepUntilMs, size)
 {
     public T Value { get; } = value;
 
