@@ -21,4 +21,8 @@ public enum CacheEntryFlags
     /// <summary>Do not keep this call's value in the memory tier (the store is written as usual). Without a memory tier,
     /// no effect.</summary>
     SkipLocalWrite = 8,
+
+    /// <summary>Store this call's value uncompressed even when <see cref="CacheSerialOptions.Compression"/> is on (for
+    /// payloads known not to compress, such as images or already-compressed data). Reads are unaffected.</summary>
+    SkipCompression = 16,
 }

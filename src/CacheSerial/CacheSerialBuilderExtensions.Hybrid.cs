@@ -17,7 +17,8 @@ public static partial class CacheSerialBuilderExtensions
     /// <c>DisableDistributedCacheRead</c>/<c>Write</c> become <see cref="CacheEntryFlags.SkipRead"/>/<see cref="CacheEntryFlags.SkipWrite"/>
     /// and <c>DisableLocalCacheRead</c>/<c>Write</c> <see cref="CacheEntryFlags.SkipLocalRead"/>/<see cref="CacheEntryFlags.SkipLocalWrite"/>;
     /// <c>DisableUnderlyingData</c> reads only and returns <see langword="default"/> on a miss. <c>DisableCompression</c>
-    /// is ignored (compression is set per cache, <see cref="CacheSerialOptions.Compression"/>).</para>
+    /// becomes <see cref="CacheEntryFlags.SkipCompression"/> (the value is stored uncompressed even when
+    /// <see cref="CacheSerialOptions.Compression"/> is on).</para>
     /// <para>Tags passed on writes become <see cref="CacheEntryOptions.Tags"/>;
     /// <see cref="HybridCache.RemoveByTagAsync(string, CancellationToken)"/> calls <see cref="ITypedCache.RemoveByTagAsync"/>,
     /// across processes (HybridCache's own removal is per process), and its wildcard tag <c>*</c> calls

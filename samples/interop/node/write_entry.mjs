@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Writes one CacheSerial entry (envelope v1, JSON codec "stj") to Redis, so that a .NET CacheSerial cache reads it.
+// Writes one CacheSerial entry (envelope v1 or v2, JSON codec "stj") to Redis, so that a .NET CacheSerial cache reads it.
 //
 // Reference writer for docs/wire-format.md, Node 20 with no npm packages; the counterpart of read_entry.mjs. It reads a
 // JSON value from stdin (or --value), builds the envelope (header, type fingerprint, schema version, key check,
-// created-at, logical expiry, payload, CRC-32) and stores it over a plain RESP socket in one of the two layouts
-// CacheSerial's stores use:
+// created-at, logical expiry, payload, CRC-32; with version 2 also the compression, original length and tags: --tags,
+// --compress gzip|brotli) and stores it over a plain RESP socket in one of the two layouts CacheSerial's stores use:
 //
 //   --layout string  the native Redis store (UseStackExchangeRedis): SET <key> <envelope> PX <ms>
 //   --layout hash    RedisCache (AddStackExchangeRedisCache): MULTI, DEL <key>,
@@ -20,8 +20,16 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 
 const MAGIC = Buffer.from([0x89, 0x43, 0x53, 0x45]);
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION_1 = 1;
+const FORMAT_VERSION_2 = 2;
 const FLAG_NULL = 0x01;
+const FLAG_COMPRESSED = 0x04; // version 2 only
+// CacheCompressionAlgorithm ids; zstd (3) and LZ4 (4) are not in Node 20's zlib.
+const COMPRESSION = { none: 0, gzip: 1, brotli: 2 };
+const DEFAULT_COMPRESSION_THRESHOLD = 1024; // CacheCompressionOptions.DefaultThreshold
+const MAXIMUM_TAG_COUNT = 64; // CacheEntryOptions.MaximumTagCount
+const MAXIMUM_TAG_LENGTH = 256; // CacheEntryOptions.MaximumTagLength, in UTF-16 characters
+const WILDCARD_TAG = '*'; // reserved: ClearAsync says "every entry"
 const CODEC = Buffer.from('stj', 'ascii');
 const PREFIX_SEPARATOR = '\u001f';
 const HASH_SEPARATOR = '\u001e';
@@ -43,7 +51,8 @@ class WriterError extends Error {
 
 const USAGE = `usage: write_entry.mjs HOST PORT KEY --type T --layout string|hash [--value JSON] [--prefix P]
                       [--instance-name I] [--schema-version N] [--expires-in SECONDS] [--max-key-length N]
-                      [--timeout SECONDS]
+                      [--tags A,B]... [--compress none|gzip|brotli] [--compress-threshold N]
+                      [--envelope-version 1|2] [--timeout SECONDS]
        the value is read from stdin unless --value is given`;
 
 const usage = (message) => new WriterError(EXIT_USAGE, `${message}\n${USAGE}`);
@@ -87,22 +96,77 @@ function storeKey(prefix, key, maximumKeyLength) {
     return prefixPart + head + HASH_SEPARATOR + sha256(key).toString('hex');
 }
 
-// An envelope v1 (docs/wire-format.md); payload null writes a cached null (flag bit 0, empty payload).
-function buildEnvelope(logical, typeIdentity, schemaVersion, payload, createdMs, expiresMs) {
-    const flags = payload === null ? FLAG_NULL : 0;
+// The tags of --tags (each a comma list), checked as CacheSerial checks them (TagRules), distinct in order.
+function parseTags(values) {
+    const tags = [];
+    for (const value of values ?? []) {
+        for (const tag of value.split(',')) {
+            if (tag.length > MAXIMUM_TAG_LENGTH) throw usage(`a tag must be at most ${MAXIMUM_TAG_LENGTH} characters (found ${tag.length})`);
+            if (tag === WILDCARD_TAG) throw usage("the tag '*' is reserved (ClearAsync drops every entry)");
+            if (tag.trim() === '') throw usage('a tag must not be empty or white space');
+            validateKey(tag, 'tag');
+            if (!tags.includes(tag)) tags.push(tag);
+        }
+    }
+    if (tags.length > MAXIMUM_TAG_COUNT) throw usage(`an entry may carry at most ${MAXIMUM_TAG_COUNT} tags (found ${tags.length})`);
+    return tags;
+}
+
+// { compression, stored } as CacheSerial decides: compressed only when longer than the threshold, and kept only when
+// smaller than the original.
+function compress(payload, algorithm, threshold) {
+    if (payload === null || algorithm === COMPRESSION.none || payload.length <= threshold) {
+        return { compression: COMPRESSION.none, stored: payload };
+    }
+    const compressed = algorithm === COMPRESSION.gzip
+        ? zlib.gzipSync(payload)
+        : zlib.brotliCompressSync(payload, {
+            params: {
+                [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+                [zlib.constants.BROTLI_PARAM_SIZE_HINT]: payload.length,
+            },
+        });
+    return compressed.length < payload.length
+        ? { compression: algorithm, stored: compressed }
+        : { compression: COMPRESSION.none, stored: payload };
+}
+
+// An envelope (docs/wire-format.md); payload null writes a cached null (flag bit 0, empty payload). Version 2 adds the
+// compression id, the payload's length before compression and the tags after the expiry.
+function buildEnvelope(logical, typeIdentity, schemaVersion, payload, createdMs, expiresMs,
+    version = FORMAT_VERSION_1, tags = [], compression = COMPRESSION.none, originalLength = null) {
+    let flags = payload === null ? FLAG_NULL : 0;
+    if (compression !== COMPRESSION.none) flags |= FLAG_COMPRESSED;
     const body = payload ?? Buffer.alloc(0);
-    const numbers = Buffer.alloc(4 + 16 + 8 + 8 + 4);
+    const numbers = Buffer.alloc(4 + 16 + 8 + 8);
     numbers.writeInt32LE(schemaVersion, 0);
     sha256(logical).copy(numbers, 4, 0, 16);
     numbers.writeBigInt64LE(BigInt(createdMs), 20);
     numbers.writeBigInt64LE(BigInt(expiresMs), 28);
-    numbers.writeUInt32LE(body.length, 36);
+    const version2 = [];
+    if (version === FORMAT_VERSION_2) {
+        const fields = Buffer.alloc(6);
+        fields[0] = compression;
+        fields.writeUInt32LE(originalLength ?? body.length, 1);
+        fields[5] = tags.length;
+        version2.push(fields);
+        for (const tag of tags) {
+            const encoded = Buffer.from(tag, 'utf8');
+            const length = Buffer.alloc(2);
+            length.writeUInt16LE(encoded.length, 0);
+            version2.push(length, encoded);
+        }
+    }
+    const payloadLength = Buffer.alloc(4);
+    payloadLength.writeUInt32LE(body.length, 0);
     const withoutCrc = Buffer.concat([
         MAGIC,
-        Buffer.from([FORMAT_VERSION, flags, CODEC.length]),
+        Buffer.from([version, flags, CODEC.length]),
         CODEC,
         sha256(typeIdentity).subarray(0, 8), // the fingerprint's bytes as stored (u64 LE)
         numbers,
+        ...version2,
+        payloadLength,
         body,
     ]);
     const crc = Buffer.alloc(4);
@@ -251,6 +315,10 @@ async function main(argv) {
                 'schema-version': { type: 'string', default: '0' },
                 'expires-in': { type: 'string', default: String(DEFAULT_EXPIRES_IN) },
                 'max-key-length': { type: 'string', default: String(DEFAULT_MAXIMUM_KEY_LENGTH) },
+                tags: { type: 'string', multiple: true },
+                compress: { type: 'string', default: 'none' },
+                'compress-threshold': { type: 'string', default: String(DEFAULT_COMPRESSION_THRESHOLD) },
+                'envelope-version': { type: 'string' },
                 timeout: { type: 'string', default: '10' },
                 help: { type: 'boolean', short: 'h', default: false },
             },
@@ -282,6 +350,22 @@ async function main(argv) {
 
     validateKey(key, 'key');
     validateKey(values.prefix, 'prefix');
+    const tags = parseTags(values.tags);
+    if (values.compress === 'zstd' || values.compress === 'lz4') {
+        throw usage(`--compress ${values.compress} is not in Node's zlib (gzip and brotli are)`);
+    }
+    const algorithm = COMPRESSION[values.compress];
+    if (algorithm === undefined) throw usage('--compress must be none, gzip or brotli');
+    const threshold = parseInteger(values['compress-threshold'], '--compress-threshold');
+    if (threshold < 0) throw usage('--compress-threshold must be at least 0');
+    const versionText = values['envelope-version'];
+    if (versionText !== undefined && versionText !== '1' && versionText !== '2') throw usage('--envelope-version must be 1 or 2');
+    const version = versionText !== undefined
+        ? Number(versionText)
+        : (tags.length > 0 || algorithm !== COMPRESSION.none ? FORMAT_VERSION_2 : FORMAT_VERSION_1);
+    if (version === FORMAT_VERSION_1 && (tags.length > 0 || algorithm !== COMPRESSION.none)) {
+        throw usage('--tags and --compress need --envelope-version 2 (version 1 has no place for them)');
+    }
     let text = values.value;
     if (text === undefined) {
         try {
@@ -291,6 +375,7 @@ async function main(argv) {
         }
     }
     const payload = parseValue(text);
+    const { compression, stored } = compress(payload, algorithm, threshold);
 
     const createdMs = Date.now();
     const lifetimeMs = Math.max(1, Math.ceil(expiresIn * 1000));
@@ -299,7 +384,8 @@ async function main(argv) {
     const ttlMs = layout === 'string' ? lifetimeMs : Math.max(1, Math.ceil(lifetimeMs / 1000)) * 1000;
     const logical = logicalKey(values.prefix, key);
     const redisKey = instanceName + storeKey(values.prefix, key, maximumKeyLength);
-    const envelope = buildEnvelope(logical, values.type, schemaVersion, payload, createdMs, expiresMs);
+    const envelope = buildEnvelope(
+        logical, values.type, schemaVersion, stored, createdMs, expiresMs, version, tags, compression, payload?.length ?? null);
     await write(host, port, timeoutMs, redisKey, envelope, layout, ttlMs, createdMs + ttlMs);
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes one CacheSerial entry (envelope v1, JSON codec "stj") to Redis, so that a .NET CacheSerial cache reads it.
+"""Writes one CacheSerial entry (envelope v1 or v2, JSON codec "stj") to Redis, so that a .NET CacheSerial cache reads it.
 
 Reference writer for docs/wire-format.md, python3 standard library only; the counterpart of read_entry.py. It reads a
 JSON value from stdin (or --value), builds the envelope (header, type fingerprint, schema version, key check, created-at,
-logical expiry, payload, CRC-32) and stores it over a plain RESP socket in one of the two layouts CacheSerial's stores
-use:
+logical expiry, payload, CRC-32; with version 2 also the compression, original length and tags: --tags, --compress gzip)
+and stores it over a plain RESP socket in one of the two layouts CacheSerial's stores use:
 
   --layout string  the native Redis store (UseStackExchangeRedis): SET <key> <envelope> PX <ms>
   --layout hash    RedisCache (AddStackExchangeRedisCache): MULTI, DEL <key>,
@@ -16,6 +16,7 @@ Exit codes: 0 written; 2 usage (bad options, key or JSON); 4 connection or proto
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import math
@@ -27,8 +28,14 @@ import unicodedata
 import zlib
 
 MAGIC = b"\x89CSE"
-FORMAT_VERSION = 1
+FORMAT_VERSION_1, FORMAT_VERSION_2 = 1, 2
 FLAG_NULL = 0x01
+FLAG_COMPRESSED = 0x04  # version 2 only
+COMPRESSION_NONE, COMPRESSION_GZIP = 0, 1  # CacheCompressionAlgorithm ids; the others are not in the standard library
+DEFAULT_COMPRESSION_THRESHOLD = 1024  # CacheCompressionOptions.DefaultThreshold
+MAXIMUM_TAG_COUNT = 64  # CacheEntryOptions.MaximumTagCount
+MAXIMUM_TAG_LENGTH = 256  # CacheEntryOptions.MaximumTagLength, in UTF-16 characters
+WILDCARD_TAG = "*"  # reserved: ClearAsync says "every entry"
 CODEC = b"stj"
 PREFIX_SEPARATOR = "\u001f"
 HASH_SEPARATOR = "\u001e"
@@ -86,16 +93,55 @@ def store_key(prefix, key, maximum_key_length):
     return prefix_part + "".join(head) + HASH_SEPARATOR + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def build_envelope(logical, type_identity, schema_version, payload, created_ms, expires_ms):
-    """An envelope v1 (docs/wire-format.md); payload None writes a cached null (flag bit 0, empty payload)."""
+def parse_tags(values):
+    """The tags of --tags (each a comma list), checked as CacheSerial checks them (TagRules), distinct in order."""
+    tags = []
+    for value in values or []:
+        for tag in value.split(","):
+            if utf16_length(tag) > MAXIMUM_TAG_LENGTH:
+                raise usage(f"a tag must be at most {MAXIMUM_TAG_LENGTH} characters (found {utf16_length(tag)})")
+            if tag == WILDCARD_TAG:
+                raise usage("the tag '*' is reserved (ClearAsync drops every entry)")
+            if not tag.strip():
+                raise usage("a tag must not be empty or white space")
+            validate_key(tag, "tag")
+            if tag not in tags:
+                tags.append(tag)
+    if len(tags) > MAXIMUM_TAG_COUNT:
+        raise usage(f"an entry may carry at most {MAXIMUM_TAG_COUNT} tags (found {len(tags)})")
+    return tags
+
+
+def compress(payload, algorithm, threshold):
+    """(algorithm, stored payload) as CacheSerial decides: compressed only when longer than the threshold, and kept only
+    when smaller than the original."""
+    if payload is None or algorithm == COMPRESSION_NONE or len(payload) <= threshold:
+        return COMPRESSION_NONE, payload
+    compressed = gzip.compress(payload, compresslevel=6, mtime=0)
+    return (COMPRESSION_GZIP, compressed) if len(compressed) < len(payload) else (COMPRESSION_NONE, payload)
+
+
+def build_envelope(logical, type_identity, schema_version, payload, created_ms, expires_ms, version=FORMAT_VERSION_1,
+                   tags=(), compression=COMPRESSION_NONE, original_length=None):
+    """An envelope (docs/wire-format.md); payload None writes a cached null (flag bit 0, empty payload). Version 2 adds
+    the compression id, the payload's length before compression and the tags after the expiry."""
     flags = FLAG_NULL if payload is None else 0
     payload = b"" if payload is None else payload
+    if compression != COMPRESSION_NONE:
+        flags |= FLAG_COMPRESSED
     body = bytearray(MAGIC)
-    body += bytes([FORMAT_VERSION, flags, len(CODEC)]) + CODEC
+    body += bytes([version, flags, len(CODEC)]) + CODEC
     body += hashlib.sha256(type_identity.encode("utf-8")).digest()[:8]  # the fingerprint's bytes as stored (u64 LE)
     body += struct.pack("<i", schema_version)
     body += hashlib.sha256(logical.encode("utf-8")).digest()[:16]
-    body += struct.pack("<qqI", created_ms, expires_ms, len(payload))
+    body += struct.pack("<qq", created_ms, expires_ms)
+    if version == FORMAT_VERSION_2:
+        original = len(payload) if original_length is None else original_length
+        body += struct.pack("<BIB", compression, original, len(tags))
+        for tag in tags:
+            encoded = tag.encode("utf-8")
+            body += struct.pack("<H", len(encoded)) + encoded
+    body += struct.pack("<I", len(payload))
     body += payload
     body += struct.pack("<I", zlib.crc32(body))
     return bytes(body)
@@ -213,6 +259,16 @@ def main(argv):
                         help=f"seconds until the logical expiry, also the Redis TTL (default: {DEFAULT_EXPIRES_IN:g})")
     parser.add_argument("--max-key-length", type=int, default=DEFAULT_MAXIMUM_KEY_LENGTH,
                         help=f"CacheSerialOptions.MaximumKeyLength (default: {DEFAULT_MAXIMUM_KEY_LENGTH})")
+    parser.add_argument("--tags", action="append", metavar="A,B",
+                        help="tags of the entry (CacheEntryOptions.Tags), comma separated; repeatable. Needs version 2")
+    parser.add_argument("--compress", choices=["none", "gzip", "brotli", "zstd", "lz4"], default="none",
+                        help="compress the payload (CacheCompressionOptions.Algorithm); only gzip is in python's "
+                             "standard library. Needs version 2 (default: none)")
+    parser.add_argument("--compress-threshold", type=int, default=DEFAULT_COMPRESSION_THRESHOLD,
+                        help="compress only payloads longer than this many bytes (CacheCompressionOptions.Threshold, "
+                             f"default: {DEFAULT_COMPRESSION_THRESHOLD})")
+    parser.add_argument("--envelope-version", type=int, choices=[1, 2],
+                        help="the envelope version (default: 2 with --tags or --compress, else 1)")
     parser.add_argument("--timeout", type=float, default=10.0, help="socket timeout in seconds (default: 10)")
     arguments = parser.parse_args(argv)
 
@@ -227,8 +283,20 @@ def main(argv):
             raise usage("--expires-in must be a positive number of seconds")
         if not arguments.type_identity:
             raise usage("--type must not be empty")
+        tags = parse_tags(arguments.tags)
+        if arguments.compress in ("brotli", "zstd", "lz4"):
+            raise usage(f"--compress {arguments.compress} is not in python's standard library (gzip is)")
+        algorithm = COMPRESSION_GZIP if arguments.compress == "gzip" else COMPRESSION_NONE
+        if arguments.compress_threshold < 0:
+            raise usage("--compress-threshold must be at least 0")
+        version = arguments.envelope_version
+        if version is None:
+            version = FORMAT_VERSION_2 if tags or algorithm != COMPRESSION_NONE else FORMAT_VERSION_1
+        if version == FORMAT_VERSION_1 and (tags or algorithm != COMPRESSION_NONE):
+            raise usage("--tags and --compress need --envelope-version 2 (version 1 has no place for them)")
         text = arguments.value if arguments.value is not None else sys.stdin.buffer.read().decode("utf-8", "strict")
         payload = parse_value(text)
+        compression, stored = compress(payload, algorithm, arguments.compress_threshold)
 
         created_ms = int(time.time() * 1000)
         lifetime_ms = max(1, math.ceil(arguments.expires_in * 1000))
@@ -240,7 +308,8 @@ def main(argv):
         logical = logical_key(arguments.prefix, arguments.key)
         redis_key = arguments.instance_name + store_key(arguments.prefix, arguments.key, arguments.max_key_length)
         envelope = build_envelope(
-            logical, arguments.type_identity, arguments.schema_version, payload, created_ms, expires_ms)
+            logical, arguments.type_identity, arguments.schema_version, stored, created_ms, expires_ms, version, tags,
+            compression, None if payload is None else len(payload))
         write(arguments.host, arguments.port, arguments.timeout, redis_key, envelope, arguments.layout, ttl_ms,
               created_ms + ttl_ms)
     except UnicodeDecodeError as error:

@@ -346,7 +346,7 @@ public abstract class EnvelopeTamperingBehaviourTests : BehaviourTestBase
             "extra-byte" => [.. original, 0],
             "bit-flip" => FlipBit(original, envelope.PayloadOffset * 8 + 3),
             "bad-checksum" => FlipBit(original, (original.Length - 1) * 8),
-            "future-version" => envelope.WithVersion(2),
+            "future-version" => envelope.WithVersion(3),
             "unknown-flags" => envelope.WithFlags(0x80),
             "wrong-length" => envelope.WithDeclaredPayloadLength(envelope.PayloadLength - 1),
             "wrong-fingerprint" => envelope.WithTypeFingerprint(envelope.TypeFingerprint ^ 1),

@@ -54,16 +54,29 @@ public sealed class AsHybridCacheRegistrationTests
         var mapped = TypedHybridCache.Map(options);
 
         Assert.Same(mapped, TypedHybridCache.Map(options));
-        Assert.Equal(new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(3), Flags = CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite }, mapped);
+        Assert.Equal(
+            new CacheEntryOptions
+            {
+                Expiration = TimeSpan.FromMinutes(3),
+                LocalExpiration = TimeSpan.FromSeconds(5),
+                Flags = CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalRead | CacheEntryFlags.SkipLocalWrite,
+            },
+            mapped);
     }
 
     [Fact]
-    public void Map_OnlyIgnoredMembersSet_ReturnsNullSoCacheDefaultsApply()
+    public void Map_NothingSet_ReturnsNullSoCacheDefaultsApply()
     {
-        var options = new HybridCacheEntryOptions { LocalCacheExpiration = TimeSpan.FromSeconds(5), Flags = HybridCacheEntryFlags.DisableCompression };
-
-        Assert.Null(TypedHybridCache.Map(options));
+        Assert.Null(TypedHybridCache.Map(new HybridCacheEntryOptions()));
         Assert.Null(TypedHybridCache.Map(null));
+    }
+
+    [Fact]
+    public void Map_DisableCompression_SkipsCompression()
+    {
+        var mapped = TypedHybridCache.Map(new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableCompression });
+
+        Assert.Equal(new CacheEntryOptions { Flags = CacheEntryFlags.SkipCompression }, mapped);
     }
 
     private sealed class NullTypedCacheForRegistration : ITypedCache

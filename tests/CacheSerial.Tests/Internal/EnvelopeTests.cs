@@ -69,7 +69,7 @@ public sealed class EnvelopeTests
         var ok = Read(bytes, out var header, out var offset, out var length, out _);
 
         Assert.True(ok);
-        Assert.Equal(new EnvelopeHeader(EnvelopeFlags.None, CreatedAt, ExpiresAt), header);
+        Assert.Equal(new EnvelopeHeader(EnvelopeFlags.None, CreatedAt, ExpiresAt, OriginalLength: payload.Length), header);
         Assert.Equal(payload, bytes.AsSpan(offset, length).ToArray());
     }
 
@@ -122,7 +122,7 @@ public sealed class EnvelopeTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
     public void TryRead_OtherFormatVersion_IsUnsupportedVersion(byte version)
     {

@@ -86,7 +86,7 @@ internal sealed class EntryCodec
         var payloadOffset = 0;
         var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
         var createdAtMs = now.ToUnixTimeMilliseconds();
-        var compresses = _compression != CacheCompressionAlgorithm.None && !_plainJson;
+        var compresses = _compression != CacheCompressionAlgorithm.None && !_plainJson && !policy.SkipCompression;
         if (!_plainJson)
         {
             Span<byte> keyCheck = stackalloc byte[KeyBuilder.KeyCheckLength];

@@ -103,6 +103,9 @@ internal sealed class EntryPolicy
     /// <summary>Whether a fresh memory hit is returned as it is (memory is read and no eager refresh can be due).</summary>
     public bool TakesLocalHitAsIs => _takesLocalHitAsIs;
 
+    /// <summary>The value is stored uncompressed whatever the cache's compression.</summary>
+    public bool SkipCompression => (Flags & CacheEntryFlags.SkipCompression) != 0;
+
     /// <summary>Nothing is kept in the memory tier.</summary>
     public bool SkipLocalWrite => (Flags & (CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalWrite)) != 0;
 

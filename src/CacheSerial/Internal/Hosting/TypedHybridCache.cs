@@ -83,8 +83,7 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
 
     /// <summary>
     /// Expiration maps to Expiration, LocalCacheExpiration to LocalExpiration; the distributed and local read/write flags
-    /// map to SkipRead/SkipWrite and SkipLocalRead/SkipLocalWrite. DisableCompression has nothing to act on
-    /// (compression is a cache-wide option, CacheSerialOptions.Compression) and is ignored.
+    /// map to SkipRead/SkipWrite and SkipLocalRead/SkipLocalWrite, DisableCompression to SkipCompression.
     /// </summary>
     internal static CacheEntryOptions? Map(HybridCacheEntryOptions? options)
     {
@@ -138,6 +137,12 @@ internal sealed class TypedHybridCache(ITypedCache cache) : HybridCache
             if ((f & HybridCacheEntryFlags.DisableLocalCacheWrite) != 0)
             {
                 result |= CacheEntryFlags.SkipLocalWrite;
+            }
+
+            // HybridCache documents this flag but its default implementation ignores it (dotnet/extensions#6594); here it works.
+            if ((f & HybridCacheEntryFlags.DisableCompression) != 0)
+            {
+                result |= CacheEntryFlags.SkipCompression;
             }
         }
 
