@@ -132,7 +132,7 @@ public sealed record CacheEntryOptions
                 paramName, t, "CacheEntryOptions.EagerRefreshThreshold must be a fraction strictly between 0 and 1.");
         }
 
-        if (Flags is { } f && (f & ~(CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalRead | CacheEntryFlags.SkipLocalWrite)) != 0)
+        if (Flags is { } f && (f & ~(CacheEntryFlags.SkipRead | CacheEntryFlags.SkipWrite | CacheEntryFlags.SkipLocalRead | CacheEntryFlags.SkipLocalWrite | CacheEntryFlags.SkipCompression)) != 0)
         {
             throw new ArgumentOutOfRangeException(paramName, f, "CacheEntryOptions.Flags has unknown bits.");
         }

@@ -102,7 +102,7 @@ public sealed class CacheEntryOptionsTests
         "expiration-negative" => new CacheEntryOptions { Expiration = TimeSpan.FromMilliseconds(-1) },
         "sliding-zero" => new CacheEntryOptions { SlidingExpiration = TimeSpan.Zero },
         "sliding-negative" => new CacheEntryOptions { SlidingExpiration = TimeSpan.FromDays(-1) },
-        "unknown-flags" => new CacheEntryOptions { Flags = (CacheEntryFlags)16 },
+        "unknown-flags" => new CacheEntryOptions { Flags = (CacheEntryFlags)32 },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -24,5 +24,8 @@ internal sealed class SynchronousStore : ICacheStore
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The stored length of <paramref name="key"/> (0 when absent): what the store would hold.</summary>
+    public int LengthOf(string key) => _entries.TryGetValue(key, out var value) ? value.Length : 0;
+
     public ValueTask RefreshAsync(string key, TimeSpan? slidingExpiration, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

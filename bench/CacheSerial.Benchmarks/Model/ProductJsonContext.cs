@@ -11,5 +11,6 @@ namespace CacheSerial.Benchmarks.Model;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Product))]
 [JsonSerializable(typeof(FrozenProduct))]
+[JsonSerializable(typeof(Product[]))]
 [JsonSerializable(typeof(FusionCacheDistributedEntry<Product>))]
 public sealed partial class ProductJsonContext : JsonSerializerContext;

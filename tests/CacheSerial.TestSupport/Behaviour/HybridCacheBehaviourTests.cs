@@ -174,7 +174,7 @@ public abstract class HybridCacheBehaviourTests : BehaviourTestBase
     }
 
     [Fact]
-    public async Task SetAsync_LocalCacheOptionsAndDisableCompression_AreIgnoredAndValueIsStored()
+    public async Task SetAsync_LocalCacheOptionsAndDisableCompression_ValueIsStored()
     {
         using var h = CreateHybrid(out var hybrid);
         var options = new HybridCacheEntryOptions

@@ -90,7 +90,7 @@ public sealed class EntryPolicyTests
         new CacheEntryOptions { Expiration = TimeSpan.FromTicks(-1) },
         new CacheEntryOptions { SlidingExpiration = TimeSpan.Zero },
         new CacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(-5) },
-        new CacheEntryOptions { Flags = (CacheEntryFlags)16 },
+        new CacheEntryOptions { Flags = (CacheEntryFlags)32 },
         new CacheEntryOptions { Jitter = TimeSpan.FromTicks(-1) },
         new CacheEntryOptions { FailSafeMaxDuration = TimeSpan.Zero },
         new CacheEntryOptions { FailSafeThrottleDuration = TimeSpan.Zero },

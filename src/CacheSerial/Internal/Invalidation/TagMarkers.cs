@@ -153,20 +153,6 @@ internal sealed class TagMarkers
         return new ValueTask(all.WaitAsync(cancellationToken));
     }
 
-    /// <summary>
-    /// Called as a store read starts: when the clear marker (which every stored entry depends on) is not fresh, reads it in
-    /// the background so that read overlaps the entry read, and the entry's check then rarely waits for it.
-    /// </summary>
-    public void Prefetch()
-    {
-        var fetchedAt = Volatile.Read(ref _clear.FetchedAtMs);
-        if (_clear.Pending is null && (fetchedAt == 0 || _clock.NowMs() - fetchedAt >= _refreshMs / 2) &&
-            !((Coherent?.Invoke() ?? false) && fetchedAt != 0 && _clear.Epoch == Volatile.Read(ref _epoch)))
-        {
-            _ = FetchAsync([], CancellationToken.None).AsTask();
-        }
-    }
-
     /// <summary>A removal of <paramref name="tags"/> at <paramref name="removedAtMs"/>: by this process, or told by the hub.</summary>
     public void Removed(IEnumerable<string> tags, long removedAtMs)
     {

@@ -53,7 +53,6 @@ internal sealed partial class CachePipeline
         CacheKey key, CodecInfo codec, EntryPolicy policy, ObservedOperation? observed, CancellationToken cancellationToken, bool share = true)
     {
         var generation = LocalGeneration(key);
-        _markers.Prefetch();
         using var bytes = await StoreReadAsync(key, policy.SlidingExpiration, share, cancellationToken).ConfigureAwait(false);
         EntryRead<T> read;
         if (bytes.Found)
@@ -111,7 +110,6 @@ internal sealed partial class CachePipeline
             generations[j] = LocalGeneration(storeKeys[j]);
         }
 
-        _markers.Prefetch();
         var leases = await _tier.ReadManyAsync(storeKeys, policy.SlidingExpiration, cancellationToken).ConfigureAwait(false);
         try
         {
