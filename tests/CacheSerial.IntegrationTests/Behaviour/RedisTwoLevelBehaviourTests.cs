@@ -97,3 +97,10 @@ public sealed class RedisTwoLevelStampedeBehaviourTests(RedisFixture redis) : St
 
     protected override bool MemoryTier => true;
 }
+
+public sealed class RedisTwoLevelTagBehaviourTests(RedisFixture redis) : TagBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+
+    protected override bool MemoryTier => true;
+}

@@ -82,6 +82,16 @@ public sealed class RedisStoreSlidingCapBehaviourTests(RedisFixture redis) : Sto
     protected override IDistributedCache Store => redis.Cache;
 }
 
+public sealed class RedisTagBehaviourTests(RedisFixture redis) : TagBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
+public sealed class RedisCompressionBehaviourTests(RedisFixture redis) : CompressionBehaviourTests
+{
+    protected override IDistributedCache Store => redis.Cache;
+}
+
 // Every codec's round trip through the cache on real Redis.
 public sealed class RedisSystemTextJsonRoundTripTests(RedisFixture redis) : CodecRoundTripTests
 {

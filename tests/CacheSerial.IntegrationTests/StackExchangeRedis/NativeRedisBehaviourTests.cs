@@ -113,6 +113,13 @@ public sealed class NativeRedisHybridCacheBehaviourTests(RedisFixture redis) : H
     protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
 }
 
+public sealed class NativeRedisTagBehaviourTests(RedisFixture redis) : TagBehaviourTests
+{
+    protected override IDistributedCache Store => new RedisStringView(redis.Connection);
+
+    protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
+}
+
 // Every codec's round trip through the cache on the native store.
 public sealed class NativeRedisSystemTextJsonRoundTripTests(RedisFixture redis) : CodecRoundTripTests
 {

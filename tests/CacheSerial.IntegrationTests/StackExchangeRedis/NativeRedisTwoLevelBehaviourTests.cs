@@ -71,3 +71,12 @@ public sealed class NativeRedisTwoLevelSlidingExpirationBehaviourTests(RedisFixt
 
     protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
 }
+
+public sealed class NativeRedisTwoLevelTagBehaviourTests(RedisFixture redis) : TagBehaviourTests
+{
+    protected override IDistributedCache Store => new RedisStringView(redis.Connection);
+
+    protected override bool MemoryTier => true;
+
+    protected override void ConfigureStore(ICacheSerialBuilder builder) => builder.UseStackExchangeRedis(redis.Connection);
+}

@@ -251,7 +251,7 @@ public abstract class CodecRoundTripTests
         await Task.WhenAll(tasks);
     }
 
-    protected CacheHarness CreateCacheHarness(bool memoryTier = false) => new(CreateStore(), build: b =>
+    protected CacheHarness CreateCacheHarness(bool memoryTier = false) => new(CreateStore(), ConfigureOptions, build: b =>
     {
         ConfigureStore(b);
         b.UseCodec(Codec);
@@ -260,6 +260,11 @@ public abstract class CodecRoundTripTests
             b.UseMemoryTier();
         }
     });
+
+    /// <summary>Changes the options of every cache the suite builds (for example to turn compression on).</summary>
+    protected virtual void ConfigureOptions(CacheSerialOptions options)
+    {
+    }
 
     /// <summary>Gives the cache a store of its own (for example <c>UseStackExchangeRedis</c>) instead of <see cref="CreateStore"/>'s through the adapter.</summary>
     protected virtual void ConfigureStore(ICacheSerialBuilder builder)

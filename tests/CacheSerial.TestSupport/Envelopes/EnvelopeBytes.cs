@@ -9,6 +9,8 @@ namespace CacheSerial.TestSupport.Envelopes;
 /// of the format shows up here). All integers little-endian:
 /// magic(4) version(1) flags(1) codecLen(1) codec(n) typeFingerprint(8) schemaVersion(4) keyCheck(16)
 /// createdAtMs(8) expiresAtMs(8) payloadLength(4) payload(L) crc32(4), the CRC-32 (IEEE) covering every byte before it.
+/// Version 2 inserts after expiresAtMs: compression(1) originalLength(u32) tagCount(1) and each tag as u16 length and
+/// UTF-8 bytes; flag 0x04 says the payload is compressed.
 /// </summary>
 public sealed class EnvelopeBytes
 {
@@ -18,6 +20,7 @@ public sealed class EnvelopeBytes
     public const int CodecLengthOffset = 6;
     public const int CodecOffset = 7;
     public const int KeyCheckLength = 16;
+    public const byte CompressedFlag = 0x04;
 
     private EnvelopeBytes(byte[] bytes)
     {
@@ -39,7 +42,14 @@ public sealed class EnvelopeBytes
 
     public int ExpiresAtOffset => CreatedAtOffset + 8;
 
-    public int PayloadLengthOffset => ExpiresAtOffset + 8;
+    /// <summary>Version 2: the compression algorithm's byte (then originalLength and the tag list).</summary>
+    public int CompressionOffset => ExpiresAtOffset + 8;
+
+    public int OriginalLengthOffset => CompressionOffset + 1;
+
+    public int TagCountOffset => CompressionOffset + 5;
+
+    public int PayloadLengthOffset => Version == 2 ? TagsEnd : ExpiresAtOffset + 8;
 
     public int PayloadOffset => PayloadLengthOffset + 4;
 
@@ -64,6 +74,48 @@ public sealed class EnvelopeBytes
     public int PayloadLength => BinaryPrimitives.ReadInt32LittleEndian(Bytes.AsSpan(PayloadLengthOffset));
 
     public ReadOnlySpan<byte> Payload => Bytes.AsSpan(PayloadOffset, PayloadLength);
+
+    public bool IsCompressed => (Flags & CompressedFlag) != 0;
+
+    /// <summary>Version 2: the algorithm byte (0 for none).</summary>
+    public byte Compression => Bytes[CompressionOffset];
+
+    /// <summary>Version 2: the payload's declared length before compression.</summary>
+    public uint OriginalLength => BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan(OriginalLengthOffset));
+
+    public int TagCount => Version == 2 ? Bytes[TagCountOffset] : 0;
+
+    /// <summary>Version 2: the tags, in stored order (empty for version 1).</summary>
+    public IReadOnlyList<string> Tags
+    {
+        get
+        {
+            var tags = new List<string>();
+            var at = TagCountOffset + 1;
+            for (var i = 0; i < TagCount; i++)
+            {
+                var length = BinaryPrimitives.ReadUInt16LittleEndian(Bytes.AsSpan(at));
+                tags.Add(Encoding.UTF8.GetString(Bytes, at + 2, length));
+                at += 2 + length;
+            }
+
+            return tags;
+        }
+    }
+
+    private int TagsEnd
+    {
+        get
+        {
+            var at = TagCountOffset + 1;
+            for (var i = 0; i < TagCount; i++)
+            {
+                at += 2 + BinaryPrimitives.ReadUInt16LittleEndian(Bytes.AsSpan(at));
+            }
+
+            return at;
+        }
+    }
 
     public uint Checksum => BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan(ChecksumOffset));
 
@@ -110,13 +162,31 @@ public sealed class EnvelopeBytes
     public byte[] WithDeclaredPayloadLength(int length) =>
         With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(PayloadLengthOffset), length));
 
-    /// <summary>A copy whose payload is replaced (declared length and checksum fixed up): a well-formed envelope around foreign payload bytes.</summary>
+    /// <summary>Version 2: a copy declaring another original (uncompressed) length.</summary>
+    public byte[] WithOriginalLength(uint length) =>
+        With(b => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(OriginalLengthOffset), length));
+
+    /// <summary>Version 2: a copy naming another compression algorithm (the flag unchanged).</summary>
+    public byte[] WithCompression(byte algorithm) => With(b => b[CompressionOffset] = algorithm);
+
+    /// <summary>A copy with the payload byte at <paramref name="index"/> XOR-ed with <paramref name="mask"/> (checksum fixed).</summary>
+    public byte[] WithPayloadByteFlipped(int index, byte mask = 0xFF) => With(b => b[PayloadOffset + index] ^= mask);
+
+    /// <summary>
+    /// A copy whose payload is replaced (declared length and checksum fixed up): a well-formed envelope around foreign
+    /// payload bytes. In an uncompressed version 2 envelope the original length follows the payload's, as a writer's would.
+    /// </summary>
     public byte[] WithPayload(ReadOnlySpan<byte> payload)
     {
         var result = new byte[PayloadOffset + payload.Length + 4];
         Bytes.AsSpan(0, PayloadOffset).CopyTo(result);
         payload.CopyTo(result.AsSpan(PayloadOffset));
         BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(PayloadLengthOffset), payload.Length);
+        if (Version == 2 && !IsCompressed)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(OriginalLengthOffset), (uint)payload.Length);
+        }
+
         return WithChecksum(result);
     }
 

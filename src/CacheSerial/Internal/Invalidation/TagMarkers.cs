@@ -158,7 +158,7 @@ internal sealed class TagMarkers
     {
         foreach (var tag in tags)
         {
-            Raise(Get(tag), removedAtMs);
+            Raise(Get(tag, removedAtMs), removedAtMs);
         }
     }
 
@@ -267,18 +267,24 @@ internal sealed class TagMarkers
         }
     }
 
-    private Marker Get(string tag)
+    /// <summary>The tag's marker, added when missing (with <paramref name="removedAtMs"/> already set, so a removal that
+    /// fills the table is neither pruned as unused nor lost when everything else is forgotten).</summary>
+    private Marker Get(string tag, long removedAtMs = 0)
     {
         if (_tags.TryGetValue(tag, out var marker))
         {
             return marker;
         }
 
-        var added = new Marker(tag);
+        var added = new Marker(tag) { RemovedAtMs = removedAtMs };
         marker = _tags.GetOrAdd(tag, added);
         if (ReferenceEquals(marker, added) && Interlocked.Increment(ref _count) > MaximumMarkers)
         {
             Prune();
+            if (!_tags.ContainsKey(tag) && _tags.TryAdd(tag, added))
+            {
+                Interlocked.Increment(ref _count); // everything was forgotten: the marker in hand starts the table again
+            }
         }
 
         return marker;

@@ -1,0 +1,12 @@
+using CacheSerial.TestSupport.Behaviour;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace CacheSerial.Tests.Behaviour;
+
+/// <summary>The same suite with a memory tier in front of the in-memory store.</summary>
+public sealed class TwoLevelTagBehaviourTests : TagBehaviourTests
+{
+    protected override IDistributedCache Store { get; } = InMemoryStores.Create();
+
+    protected override bool MemoryTier => true;
+}
