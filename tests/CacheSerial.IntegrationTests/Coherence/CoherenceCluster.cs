@@ -22,20 +22,21 @@ internal sealed class CoherenceCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="count"/> nodes named A, B, C... and waits until every one's invalidation source delivers.</summary>
     public static Task<CoherenceCluster> StartAsync(
-        int count, Action<IServiceCollection, ICacheSerialBuilder> configure, CancellationToken cancellationToken) =>
-        StartAsync(count, _ => configure, cancellationToken);
+        int count, Action<IServiceCollection, ICacheSerialBuilder> configure, CancellationToken cancellationToken, CoherenceNodeShape? shape = null) =>
+        StartAsync(count, _ => configure, cancellationToken, shape);
 
-    /// <summary>As above, each node configured by its index (the reference node gets index -1).</summary>
+    /// <summary>As above, each node configured by its index (the reference node gets index -1); <paramref name="shape"/>
+    /// applies to every node (the reference node never has a memory tier).</summary>
     public static async Task<CoherenceCluster> StartAsync(
-        int count, Func<int, Action<IServiceCollection, ICacheSerialBuilder>> configure, CancellationToken cancellationToken)
+        int count, Func<int, Action<IServiceCollection, ICacheSerialBuilder>> configure, CancellationToken cancellationToken, CoherenceNodeShape? shape = null)
     {
         var prefix = CacheHarness.NewPrefix();
-        var cluster = new CoherenceCluster(new CoherenceNode("reference", prefix, configure(-1), memoryTier: false));
+        var cluster = new CoherenceCluster(new CoherenceNode("reference", prefix, configure(-1), memoryTier: false, shape));
         try
         {
             for (var i = 0; i < count; i++)
             {
-                cluster._nodes.Add(new CoherenceNode(((char)('A' + i)).ToString(), prefix, configure(i)));
+                cluster._nodes.Add(new CoherenceNode(((char)('A' + i)).ToString(), prefix, configure(i), shape: shape));
             }
 
             await cluster.WaitAllLiveAsync(cancellationToken);
@@ -48,9 +49,9 @@ internal sealed class CoherenceCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every node trusts its memory again (each source proven to deliver).</summary>
+    /// <summary>Waits until every node trusts its memory again (each source proven to deliver); nodes without memory have nothing to wait for.</summary>
     public Task WaitAllLiveAsync(CancellationToken cancellationToken) =>
-        Eventually.HoldsAsync(() => _nodes.All(n => n.Memory.IsTrusted), "every node's invalidation source delivers (memory trusted)", cancellationToken);
+        Eventually.HoldsAsync(() => _nodes.All(n => !n.HasMemory || n.Memory.IsTrusted), "every node's invalidation source delivers (memory trusted)", cancellationToken);
 
     /// <summary>
     /// Reads the entries on every node until each memory tier holds exactly them with the expected values, on two polls

@@ -22,9 +22,12 @@ internal sealed class CoherenceNode : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    public CoherenceNode(string name, string prefix, Action<IServiceCollection, ICacheSerialBuilder> configure, bool memoryTier = true)
+    public CoherenceNode(string name, string prefix, Action<IServiceCollection, ICacheSerialBuilder> configure, bool memoryTier = true, CoherenceNodeShape? shape = null)
     {
         Name = name;
+        shape ??= CoherenceNodeShape.Default;
+        memoryTier &= shape.MemoryTier;
+        HasMemory = memoryTier;
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerProvider>(Logs);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug));
@@ -32,11 +35,12 @@ internal sealed class CoherenceNode : IAsyncDisposable
         {
             o.KeyPrefix = prefix;
             o.DistributedCacheTimeout = CacheHarness.StoreTimeout;
+            shape.Options?.Invoke(o);
         });
         if (memoryTier)
         {
-            // Far longer than any wait here: a value is only ever dropped by an invalidation, never by time.
-            builder.UseMemoryTier(o => o.LocalExpiration = TimeSpan.FromMinutes(30));
+            // By default far longer than any wait here: a value is only ever dropped by an invalidation, never by time.
+            builder.UseMemoryTier(o => o.LocalExpiration = shape.LocalExpiration ?? TimeSpan.FromMinutes(30));
         }
 
         configure(services, builder);
@@ -53,7 +57,10 @@ internal sealed class CoherenceNode : IAsyncDisposable
 
     public FakeLoggerProvider Logs { get; } = new();
 
-    /// <summary>The node's memory tier (every node of these tests has one).</summary>
+    /// <summary>Whether the node has a memory tier (every node has one unless its <see cref="CoherenceNodeShape"/> says not).</summary>
+    public bool HasMemory { get; }
+
+    /// <summary>The node's memory tier.</summary>
     public MemoryTier Memory => CacheInternals.MemoryOf(Cache) ?? throw new InvalidOperationException($"{Name} has no memory tier.");
 
     /// <summary>How many lines with <paramref name="eventId"/> the node logged so far.</summary>
@@ -85,4 +92,16 @@ internal sealed class CoherenceNode : IAsyncDisposable
 
         await _provider.DisposeAsync();
     }
+}
+
+/// <summary>
+/// What a node is made of besides its store and sources. The default is what most coherence tests use: a memory tier
+/// whose entries only an invalidation drops.
+/// </summary>
+/// <param name="MemoryTier">False: the node reads the store on every call.</param>
+/// <param name="LocalExpiration">The memory tier's local lifetime (default 30 minutes).</param>
+/// <param name="Options">Applied to the cache's options after the node's own (key prefix, store deadline).</param>
+internal sealed record CoherenceNodeShape(bool MemoryTier = true, TimeSpan? LocalExpiration = null, Action<CacheSerialOptions>? Options = null)
+{
+    public static readonly CoherenceNodeShape Default = new();
 }
