@@ -22,10 +22,10 @@ public sealed class GoldenFileTests
 {
     public const string RegenerateVariable = "CACHESERIAL_REGENERATE_GOLDEN";
 
-    private const string Prefix = "golden";
-    private const string Key = "product:42";
-    private static readonly DateTimeOffset FixedNow = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(3650);
+    internal const string Prefix = "golden";
+    internal const string Key = "product:42";
+    internal static readonly DateTimeOffset FixedNow = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    internal static readonly TimeSpan Lifetime = TimeSpan.FromDays(3650);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -143,7 +143,7 @@ public sealed class GoldenFileTests
         Assert.Equal(expected.Price.Scale, actual.Price.Scale);
     }
 
-    private static string OutputPath(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
+    internal static string OutputPath(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
 
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    internal static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

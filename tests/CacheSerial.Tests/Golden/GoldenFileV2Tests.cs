@@ -1,9 +1,9 @@
-using System.Runtime.CompilerServices;
 using CacheSerial.Internal;
 using CacheSerial.TestSupport;
 using CacheSerial.TestSupport.Envelopes;
 using CacheSerial.Tests.Behaviour;
 using Microsoft.Extensions.Time.Testing;
+using static CacheSerial.Tests.Golden.GoldenFileTests; // the v1 files' fixed inputs and paths
 
 namespace CacheSerial.Tests.Golden;
 
@@ -20,11 +20,7 @@ namespace CacheSerial.Tests.Golden;
 /// </remarks>
 public sealed class GoldenFileV2Tests
 {
-    private const string Prefix = "golden";
-    private const string Key = "product:42";
     private const string TagsFile = "stj-tags-v2.bin";
-    private static readonly DateTimeOffset FixedNow = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(3650);
     private static readonly string[] Tags = ["product:42", "catalogue", "ü-tag"];
 
     // The v1 golden value with a note long and repetitive enough that even GZip and LZ4 shrink its JSON.
@@ -169,8 +165,4 @@ public sealed class GoldenFileV2Tests
             configure: o => o.Compression = new CacheCompressionOptions { Algorithm = algorithm, Threshold = 0 },
             timeProvider: time,
             prefix: Prefix);
-
-    private static string OutputPath(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
-
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
