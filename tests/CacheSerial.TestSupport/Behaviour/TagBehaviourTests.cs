@@ -313,6 +313,88 @@ public abstract class TagBehaviourTests : BehaviourTestBase
     }
 
     [Fact]
+    public async Task RemoveByTag_WhileFactoryRuns_CallerGetsValueAndNextReadRunsFactoryAgain()
+    {
+        // The factory read its data before the removal and stores after it: its entry is dated when it started, so the
+        // removal covers it (docs/tags.md). Dated at the write, it would survive the removal it raced.
+        using var h = Create(out var time);
+        var gate = new FactoryGate<int>(1);
+        var pending = h.Cache.GetOrCreateAsync("k", gate.Factory, Product, Ct).AsTask();
+        await gate.Started.WaitAsync(Ct);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await h.Cache.RemoveByTagAsync("product:42", Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        gate.Release();
+
+        Assert.Equal(1, await pending);
+        Assert.Equal(2, EnvelopeBytes.Parse(await StoredBytesAsync(h, "k")).Version);
+        Assert.False((await h.Cache.TryGetAsync<int>("k", cancellationToken: Ct)).HasValue);
+        var runs = new Counter();
+        Assert.Equal(2, await h.Cache.GetOrCreateAsync("k", Counting(runs, 2), Product, Ct));
+        Assert.Equal(1, runs.Value);
+    }
+
+    [Fact]
+    public async Task RemoveByTag_WhileBatchFactoryRuns_EveryKeyRunsAgain()
+    {
+        using var h = Create(out var time);
+        var gate = new FactoryGate<int>(1);
+        async ValueTask<IReadOnlyDictionary<string, int>> Batch(IReadOnlyList<string> missing, CancellationToken ct)
+        {
+            var value = await gate.Factory(ct);
+            return missing.ToDictionary(k => k, _ => value);
+        }
+
+        var pending = h.Cache.GetOrCreateManyAsync(["a", "b"], Batch, Product, Ct).AsTask();
+        await gate.Started.WaitAsync(Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await h.Cache.RemoveByTagAsync("product:42", Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        gate.Release();
+
+        Assert.Equal(1, (await pending)["b"]);
+        await StoredBytesAsync(h, "a");
+        await StoredBytesAsync(h, "b");
+        Assert.All(await h.Cache.GetManyAsync<int>(["a", "b"], cancellationToken: Ct), r => Assert.False(r.HasValue));
+    }
+
+    [Fact]
+    public async Task Clear_WhileFactoryRuns_NextReadRunsFactoryAgain()
+    {
+        using var h = Create(out var time);
+        var gate = new FactoryGate<int>(1);
+        var pending = h.Cache.GetOrCreateAsync("k", gate.Factory, cancellationToken: Ct).AsTask();
+        await gate.Started.WaitAsync(Ct);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await h.Cache.ClearAsync(Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        gate.Release();
+
+        Assert.Equal(1, await pending);
+        await StoredBytesAsync(h, "k");
+        Assert.False((await h.Cache.TryGetAsync<int>("k", cancellationToken: Ct)).HasValue);
+    }
+
+    [Fact]
+    public async Task RemoveByTag_BeforeFactoryStarts_ResultIsVisible()
+    {
+        using var h = Create(out var time);
+        await h.Cache.RemoveByTagAsync("product:42", Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var gate = new FactoryGate<int>(1);
+
+        var pending = h.Cache.GetOrCreateAsync("k", gate.Factory, Product, Ct).AsTask();
+        await gate.Started.WaitAsync(Ct);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        gate.Release();
+
+        Assert.Equal(1, await pending);
+        await AssertEventuallyStoredAsync(h, "k", 1);
+    }
+
+    [Fact]
     public async Task GetMany_MixOfRemovedOtherTagAndUntaggedEntries_ReturnsOnlySurvivors()
     {
         using var h = Create(out var time);
@@ -746,6 +828,24 @@ public abstract class TagBehaviourTests : BehaviourTestBase
     }
 
     private static CacheEntryOptions Tagged(params string[] tags) => new() { Tags = tags };
+
+    /// <summary>A factory that reports when it started and returns <c>value</c> once the test releases it.</summary>
+    private sealed class FactoryGate<T>(T value)
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Started => _started.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask<T> Factory(CancellationToken cancellationToken)
+        {
+            _started.TrySetResult();
+            await _release.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return value;
+        }
+    }
 
     private static async Task AssertInvalidAsync(string? tag, Func<Task> call)
     {

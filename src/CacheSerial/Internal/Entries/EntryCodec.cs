@@ -86,6 +86,11 @@ internal sealed class EntryCodec
         var payloadOffset = 0;
         var flags = (isNull ? EnvelopeFlags.NullValue : EnvelopeFlags.None) | (policy.IsNegative ? EnvelopeFlags.Negative : EnvelopeFlags.None);
         var createdAtMs = now.ToUnixTimeMilliseconds();
+        if (policy.DatedAtMs != 0 && policy.DatedAtMs < createdAtMs)
+        {
+            createdAtMs = policy.DatedAtMs;
+        }
+
         var compresses = _compression != CacheCompressionAlgorithm.None && !_plainJson && !policy.SkipCompression;
         if (!_plainJson)
         {

@@ -30,8 +30,9 @@ internal sealed class EntryPolicy
         }
     }
 
-    private EntryPolicy(EntryPolicy source, CacheFactoryContext context)
+    private EntryPolicy(EntryPolicy source, CacheFactoryContext context, long datedAtMs)
     {
+        DatedAtMs = datedAtMs;
         var keepLifetime = context.Expiration is null && context.AbsoluteExpiration is null && context.SlidingExpiration is null;
         Expiration = keepLifetime ? source.Expiration : context.Expiration;
         AbsoluteExpiration = keepLifetime ? source.AbsoluteExpiration : context.AbsoluteExpiration;
@@ -93,6 +94,12 @@ internal sealed class EntryPolicy
     /// <summary>The entry written under this policy is a negative result.</summary>
     public bool IsNegative { get; }
 
+    /// <summary>
+    /// The creation time (Unix ms) to write instead of the write's own, 0 for none: a factory's result is as old as the
+    /// data it read, so a tag removal or clear made while the factory ran covers it.
+    /// </summary>
+    public long DatedAtMs { get; }
+
     public bool SkipRead => (Flags & CacheEntryFlags.SkipRead) != 0;
 
     public bool SkipWrite => (Flags & CacheEntryFlags.SkipWrite) != 0;
@@ -149,8 +156,11 @@ internal sealed class EntryPolicy
     public CacheFactoryContext CreateContext(string key, bool hasStaleValue, object? staleValue) =>
         new(key, Expiration, AbsoluteExpiration, SlidingExpiration, FailSafe, FailSafeMaxDuration, hasStaleValue, staleValue, Tags);
 
-    /// <summary>The factory's choices; when it cleared every lifetime member, this policy's lifetime stays.</summary>
-    public EntryPolicy With(CacheFactoryContext context) => new(this, context);
+    /// <summary>
+    /// The factory's choices; when it cleared every lifetime member, this policy's lifetime stays. The result is dated
+    /// <paramref name="startedAtMs"/> (0: at its write), when the factory began reading its data (see <see cref="DatedAtMs"/>).
+    /// </summary>
+    public EntryPolicy With(CacheFactoryContext context, long startedAtMs = 0) => new(this, context, startedAtMs);
 
     /// <summary>
     /// Computes the logical expiry (unix ms, 0 when only sliding) and the store's options. Returns false when the entry

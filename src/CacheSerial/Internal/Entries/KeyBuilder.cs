@@ -62,6 +62,19 @@ internal sealed class KeyBuilder
         return key.Length > 0;
     }
 
+    /// <summary>Whether a stored key is one of this cache's hashed long keys (its caller's key cannot be recovered).</summary>
+    public bool IsHashedKey(string storedKey)
+    {
+        if (!storedKey.StartsWith(_prefixPart, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // Without a prefix every key starts with it: another cache's keys carry the prefix separator, ours never do.
+        var rest = storedKey.AsSpan(_prefixPart.Length);
+        return rest.IndexOf(PrefixSeparator) < 0 && rest.IndexOf(HashSeparator) >= 0;
+    }
+
     /// <summary>The stored key of a tag's removal marker, or of the clear marker when <paramref name="tag"/> is null.</summary>
     public CacheKey Marker(string? tag)
     {

@@ -81,7 +81,7 @@ internal sealed partial class InvalidationHub
             _memory!.Remove(key);
             _metrics.InvalidationsReceived(_name, CacheTags.SourceTracking, 1, lagSeconds: null);
         }
-        else if (storedKey.StartsWith(_keys.StoredKeyPrefix, StringComparison.Ordinal))
+        else if (_keys.IsHashedKey(storedKey))
         {
             Flush(CacheTags.FlushHashedKey);
         }

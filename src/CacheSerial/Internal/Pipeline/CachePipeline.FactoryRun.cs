@@ -149,6 +149,8 @@ internal sealed partial class CachePipeline
             leader.FactoryRan = true;
         }
 
+        // Before the factory reads anything: its result is dated then (EntryPolicy.DatedAtMs).
+        var startedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         Produced<T> produced;
         try
         {
@@ -167,7 +169,7 @@ internal sealed partial class CachePipeline
             return;
         }
 
-        await StoreProducedAsync(running, job, produced, context).ConfigureAwait(false);
+        await StoreProducedAsync(running, job, produced, context, startedAtMs).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -176,9 +178,9 @@ internal sealed partial class CachePipeline
     /// once memory has the values, before the store write ends.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StoreProducedAsync<T>(List<FactoryMember<T>> running, FactoryJob<T> job, Produced<T> produced, CacheFactoryContext context)
+    private async ValueTask StoreProducedAsync<T>(List<FactoryMember<T>> running, FactoryJob<T> job, Produced<T> produced, CacheFactoryContext context, long startedAtMs)
     {
-        var final = job.Policy.With(context);
+        var final = job.Policy.With(context, startedAtMs);
         var encoded = context.DoNotCache || final.SkipWrite ? null : new EncodedEntries(running.Count);
         var omitted = 0;
         try

@@ -29,9 +29,9 @@ internal sealed class CoherenceRig : IDisposable
 
     public InMemoryCacheBackplane Bus { get; } = new();
 
-    public CacheNode Node(bool memory = true, ICacheBackplane? backplane = null, bool withBackplane = true, Action<MemoryTierOptions>? tier = null, ICacheStore? store = null)
+    public CacheNode Node(bool memory = true, ICacheBackplane? backplane = null, bool withBackplane = true, Action<MemoryTierOptions>? tier = null, ICacheStore? store = null, string? prefix = null)
     {
-        var node = new CacheNode(store ?? Store, Time, _prefix, services: s => s.AddMetrics(), build: b =>
+        var node = new CacheNode(store ?? Store, Time, prefix ?? _prefix, services: s => s.AddMetrics(), build: b =>
         {
             if (memory)
             {

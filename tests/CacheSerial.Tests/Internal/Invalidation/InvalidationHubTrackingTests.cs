@@ -56,6 +56,47 @@ public sealed class InvalidationHubTrackingTests : IDisposable
     }
 
     [Fact]
+    public async Task KeyChanged_NoPrefixAndKeyOfPrefixedCache_IgnoredWithoutFlush()
+    {
+        // A cache without a prefix hears every key on the server: another cache's keys (plain, hashed, markers) are not its.
+        var node = await TrackedNodeAsync(prefix: string.Empty);
+        await node.Cache.SetAsync("a", "1", CoherenceRig.Hour, Ct);
+
+        _tracking.Listener!.OnKeyChanged("other\u001Fb");
+        _tracking.Listener.OnKeyChanged("other\u001F" + new string('k', 64) + "\u001E" + new string('0', 64));
+        _tracking.Listener.OnKeyChanged("other\u001F\u001Dtag:t");
+        _tracking.Listener.OnKeyChanged("other\u001F\u001Dclear");
+
+        Assert.True(CoherenceRig.Holds(node, "a"));
+        Assert.Equal(string.Empty, _tracking.Prefix);
+    }
+
+    [Fact]
+    public async Task KeyChanged_NoPrefixAndOwnHashedLongKey_Flushes()
+    {
+        var node = await TrackedNodeAsync(prefix: string.Empty);
+        var longKey = new string('k', 2000);
+        await node.Cache.SetAsync("a", "1", CoherenceRig.Hour, Ct);
+
+        _tracking.Listener!.OnKeyChanged(node.StoreKey(longKey));
+
+        Assert.False(CoherenceRig.Holds(node, "a"));
+    }
+
+    [Fact]
+    public async Task KeyChanged_NoPrefixAndForeignKey_EvictsOnlyThatKey()
+    {
+        var node = await TrackedNodeAsync(prefix: string.Empty);
+        await node.Cache.SetAsync("a", "1", CoherenceRig.Hour, Ct);
+        await node.Cache.SetAsync("session:1", "2", CoherenceRig.Hour, Ct);
+
+        _tracking.Listener!.OnKeyChanged("session:1");
+
+        Assert.True(CoherenceRig.Holds(node, "a"));
+        Assert.False(CoherenceRig.Holds(node, "session:1"));
+    }
+
+    [Fact]
     public async Task AllChanged_Flushes()
     {
         var node = await TrackedNodeAsync();
@@ -146,9 +187,9 @@ public sealed class InvalidationHubTrackingTests : IDisposable
 
     public void Dispose() => _rig.Dispose();
 
-    private async Task<CacheNode> TrackedNodeAsync()
+    private async Task<CacheNode> TrackedNodeAsync(string? prefix = null)
     {
-        var node = _rig.Node(withBackplane: false, store: TrackedStore());
+        var node = _rig.Node(withBackplane: false, store: TrackedStore(), prefix: prefix);
         await CoherenceRig.EventuallyAsync(() => CoherenceRig.Serves(node), "tracking never delivered");
         return node;
     }
