@@ -88,6 +88,24 @@ public abstract class BehaviourTestBase
         Assert.Equal(expected, result.Value);
     }
 
+    /// <summary>The stored bytes of <paramref name="key"/>, waiting (bounded) for a get-or-create's store write to land.</summary>
+    protected static async Task<byte[]> StoredBytesAsync(CacheHarness h, string key)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        for (var i = 0; i < 500; i++)
+        {
+            if (await h.ReadRawAsync(key, Ct) is { } bytes)
+            {
+                return bytes;
+            }
+
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.Fail($"'{key}' was never stored");
+        return [];
+    }
+
     /// <summary>
     /// Moves the fake clock on by <paramref name="step"/> until the call completes (bounded): the call's timer may be
     /// registered a moment after the test starts it, so one advance could come too early.

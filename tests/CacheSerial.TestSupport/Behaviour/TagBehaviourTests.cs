@@ -810,23 +810,6 @@ public abstract class TagBehaviourTests : BehaviourTestBase
         return CreateHarness(timeProvider: time);
     }
 
-    /// <summary>The stored bytes of <paramref name="key"/>, waiting (bounded) for a get-or-create's store write to land.</summary>
-    private static async Task<byte[]> StoredBytesAsync(CacheHarness h, string key)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (await h.ReadRawAsync(key, Ct) is { } bytes)
-            {
-                return bytes;
-            }
-
-            await Task.Delay(10, Ct);
-        }
-
-        Assert.Fail($"'{key}' was never stored");
-        return [];
-    }
-
     private static CacheEntryOptions Tagged(params string[] tags) => new() { Tags = tags };
 
     /// <summary>A factory that reports when it started and returns <c>value</c> once the test releases it.</summary>

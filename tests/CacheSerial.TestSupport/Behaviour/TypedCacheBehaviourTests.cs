@@ -1,5 +1,6 @@
 using CacheSerial.TestSupport.Envelopes;
 using CacheSerial.TestSupport.Fakes;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CacheSerial.TestSupport.Behaviour;
 
@@ -235,18 +236,23 @@ public abstract class TypedCacheBehaviourTests : BehaviourTestBase
     }
 
     [Fact]
-    public async Task GetOrCreateAsync_FactorySetsExpiration_EntryUsesIt()
+    public async Task GetOrCreateAsync_FactorySetsExpiration_EntryUsesItFromTheWrite()
     {
-        using var h = CreateHarness();
+        // The lifetime runs from the write; the entry is dated when the factory started (docs/tags.md), 5 ms earlier.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var h = CreateHarness(timeProvider: time);
+        var started = time.GetUtcNow().ToUnixTimeMilliseconds();
 
         await h.Cache.GetOrCreateAsync("k", (ctx, _) =>
         {
             ctx.Expiration = TimeSpan.FromMilliseconds(123_456);
+            time.Advance(TimeSpan.FromMilliseconds(5));
             return new ValueTask<int>(1);
         }, new CacheEntryOptions { Expiration = TimeSpan.FromHours(1) }, Ct);
 
-        var envelope = EnvelopeBytes.Parse((await h.ReadRawAsync("k", Ct))!);
-        Assert.Equal(123_456, envelope.ExpiresAtMs - envelope.CreatedAtMs);
+        var envelope = EnvelopeBytes.Parse(await StoredBytesAsync(h, "k"));
+        Assert.Equal(started, envelope.CreatedAtMs);
+        Assert.Equal(started + 5 + 123_456, envelope.ExpiresAtMs);
     }
 
     [Fact]

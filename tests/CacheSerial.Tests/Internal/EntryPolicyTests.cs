@@ -118,7 +118,7 @@ public sealed class EntryPolicyTests
         context.Expiration = TimeSpan.FromSeconds(7);
         context.SlidingExpiration = null;
 
-        var changed = policy.With(context);
+        var changed = policy.With(context, startedAtMs: 0);
 
         Assert.Equal(TimeSpan.FromSeconds(7), changed.Expiration);
         Assert.Null(changed.SlidingExpiration);
@@ -133,7 +133,7 @@ public sealed class EntryPolicyTests
         context.Expiration = null;
         context.SlidingExpiration = null;
 
-        var changed = policy.With(context);
+        var changed = policy.With(context, startedAtMs: 0);
 
         Assert.Equal(TimeSpan.FromMinutes(5), changed.Expiration);
         Assert.Equal(TimeSpan.FromMinutes(1), changed.SlidingExpiration);
@@ -366,7 +366,7 @@ public sealed class EntryPolicyTests
         var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
         context.IsNegative = true;
 
-        var final = policy.With(context);
+        var final = policy.With(context, startedAtMs: 0);
 
         Assert.True(final.IsNegative);
         Assert.Equal(TimeSpan.FromSeconds(20), final.Expiration);
@@ -380,7 +380,7 @@ public sealed class EntryPolicyTests
         var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
         context.FailSafe = false;
 
-        Assert.True(policy.With(context).TryGetLifetime(Now, out _, out var lifetime));
+        Assert.True(policy.With(context, startedAtMs: 0).TryGetLifetime(Now, out _, out var lifetime));
         var store = DistributedCacheStore.ToEntryOptions(lifetime);
 
         Assert.Equal(TimeSpan.FromSeconds(30), store.AbsoluteExpirationRelativeToNow);

@@ -160,7 +160,7 @@ internal sealed class EntryPolicy
     /// The factory's choices; when it cleared every lifetime member, this policy's lifetime stays. The result is dated
     /// <paramref name="startedAtMs"/> (0: at its write), when the factory began reading its data (see <see cref="DatedAtMs"/>).
     /// </summary>
-    public EntryPolicy With(CacheFactoryContext context, long startedAtMs = 0) => new(this, context, startedAtMs);
+    public EntryPolicy With(CacheFactoryContext context, long startedAtMs) => new(this, context, startedAtMs);
 
     /// <summary>
     /// Computes the logical expiry (unix ms, 0 when only sliding) and the store's options. Returns false when the entry
