@@ -385,4 +385,40 @@ public sealed class EntryPolicyTests
 
         Assert.Equal(TimeSpan.FromSeconds(30), store.AbsoluteExpirationRelativeToNow);
     }
+
+    [Fact]
+    public void TryGetLifetime_TaggedFactoryResult_CapsStoreLifetimeFromFactoryStart()
+    {
+        // A marker lives TagMarkerLifetime from its removal; a result dated before that removal must be gone by then.
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromDays(30), Tags = ["t"] }, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
+        var started = Now.AddSeconds(-10).ToUnixTimeMilliseconds();
+
+        Assert.True(policy.With(context, started).TryGetLifetime(Now, allowFailSafe: true, TimeSpan.FromMinutes(1), out var expiresAtMs, out var store));
+
+        Assert.Equal(TimeSpan.FromSeconds(50), store.TimeToLive);
+        Assert.Equal(Now.AddDays(30).ToUnixTimeMilliseconds(), expiresAtMs); // the logical expiry still runs from the write
+    }
+
+    [Fact]
+    public void TryGetLifetime_TaggedFactoryResultOlderThanMarkerLifetime_IsNotWritten()
+    {
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromDays(30), Tags = ["t"] }, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
+        var started = Now.AddMinutes(-2).ToUnixTimeMilliseconds();
+
+        Assert.False(policy.With(context, started).TryGetLifetime(Now, allowFailSafe: true, TimeSpan.FromMinutes(1), out _, out _));
+    }
+
+    [Fact]
+    public void TryGetLifetime_UntaggedFactoryResult_IsNotCapped()
+    {
+        var policy = EntryPolicy.Create(new CacheEntryOptions { Expiration = TimeSpan.FromDays(30) }, Defaults);
+        var context = policy.CreateContext("k", hasStaleValue: false, staleValue: null);
+        var started = Now.AddMinutes(-2).ToUnixTimeMilliseconds();
+
+        Assert.True(policy.With(context, started).TryGetLifetime(Now, allowFailSafe: true, TimeSpan.FromMinutes(1), out _, out var store));
+
+        Assert.Equal(TimeSpan.FromDays(30), store.TimeToLive);
+    }
 }

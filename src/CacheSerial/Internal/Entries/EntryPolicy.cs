@@ -170,7 +170,8 @@ internal sealed class EntryPolicy
         TryGetLifetime(now, allowFailSafe: true, tagMarkerLifetime: null, out expiresAtMs, out storeOptions);
 
     // allowFailSafe is false for layouts without a logical expiry: keeping the bytes longer would serve them as fresh.
-    // tagMarkerLifetime caps the store lifetime of a tagged entry, so it never outlives the markers that invalidate it.
+    // tagMarkerLifetime caps the store lifetime of a tagged entry from its date (DatedAtMs, else now), so it never outlives
+    // the markers that invalidate it.
     public bool TryGetLifetime(DateTimeOffset now, bool allowFailSafe, TimeSpan? tagMarkerLifetime, out long expiresAtMs, out CacheStoreEntryOptions storeOptions)
     {
         DateTimeOffset? expiresAt = AbsoluteExpiration;
@@ -202,9 +203,24 @@ internal sealed class EntryPolicy
             timeToLive = FailSafe && allowFailSafe ? remaining + FailSafeMaxDuration : remaining;
         }
 
-        if (Tags is not null && tagMarkerLifetime is { } cap && (timeToLive is null || timeToLive > cap))
+        if (Tags is not null && tagMarkerLifetime is { } cap)
         {
-            timeToLive = cap;
+            // Counted from the entry's date: a factory result dated before a removal expires before that removal's marker.
+            var nowMs = now.ToUnixTimeMilliseconds();
+            if (DatedAtMs != 0 && DatedAtMs < nowMs)
+            {
+                cap -= TimeSpan.FromMilliseconds(nowMs - DatedAtMs);
+                if (cap <= TimeSpan.Zero)
+                {
+                    storeOptions = default;
+                    return false;
+                }
+            }
+
+            if (timeToLive is null || timeToLive > cap)
+            {
+                timeToLive = cap;
+            }
         }
 
         storeOptions = new CacheStoreEntryOptions(timeToLive, SlidingExpiration);
