@@ -23,6 +23,7 @@ internal sealed class Demo(IServiceProvider services, string ns)
         await SlidingExpirationAsync();
         await SizePerCodecAsync();
         await RejectedEntriesAsync();
+        await TagsAndClearAsync();
         Console.WriteLine();
         Console.WriteLine("Done.");
     }
@@ -114,6 +115,8 @@ internal sealed class Demo(IServiceProvider services, string ns)
             ("System.Text.Json (default)", "json", _cache),
             ("MessagePack", "msgpack", services.GetRequiredKeyedService<ITypedCache>("msgpack")),
             ("MessagePack + LZ4", "msgpack-lz4", services.GetRequiredKeyedService<ITypedCache>("msgpack-lz4")),
+            ("System.Text.Json + zstd", "json-zstd", services.GetRequiredKeyedService<ITypedCache>("json-zstd")),
+            ("System.Text.Json + GZip", "json-gzip", services.GetRequiredKeyedService<ITypedCache>("json-gzip")),
         };
 
         int? jsonBytes = null;
@@ -153,6 +156,47 @@ internal sealed class Demo(IServiceProvider services, string ns)
         product = await GetProductAsync(key, 5);
         Line($"got '{product.Name}', factory runs for this key: {_source.Loads - before}; the entry is " +
              (await _cache.TryGetAsync<Product>(key) is { HasValue: true } ? "valid again (a hit)" : "still rejected"));
+    }
+
+    private async Task TagsAndClearAsync()
+    {
+        Heading("7. Tags and ClearAsync: one call drops a group of entries (in every process), or everything one cache wrote");
+        var cache = services.GetRequiredKeyedService<ITypedCache>("tagged");
+        string[] keys = ["product:10", "product:11", "product:12"];
+        await cache.SetAsync(keys[0], ProductSource.Make(10), new CacheEntryOptions { Tags = ["catalogue", "category:shoes"] });
+        await cache.SetAsync(keys[1], ProductSource.Make(11), new CacheEntryOptions { Tags = ["catalogue", "category:hats"] });
+        await cache.GetOrCreateAsync(keys[2], _source, static async (source, ctx, ct) =>
+        {
+            var product = await source.LoadAsync(12, ct);
+            ctx.Tags.Add("category:shoes"); // a tag the factory learns from the value
+            return product;
+        }, new CacheEntryOptions { Tags = ["catalogue"] });
+        Line("product:10 tagged [catalogue, category:shoes], product:11 [catalogue, category:hats],");
+        Line("product:12 [catalogue] by get-or-create, plus [category:shoes] added by its factory");
+        Line($"{"after the writes",-36} -> {await HitsAsync(cache, keys)}");
+
+        await cache.RemoveByTagAsync("category:shoes");
+        Line($"{"RemoveByTagAsync(\"category:shoes\")",-36} -> {await HitsAsync(cache, keys)}");
+
+        await cache.RemoveByTagAsync("catalogue");
+        Line($"{"RemoveByTagAsync(\"catalogue\")",-36} -> {await HitsAsync(cache, keys)}");
+
+        // A removal covers what was written in its millisecond or before; this write is later.
+        await Task.Delay(5);
+        await cache.SetAsync(keys[1], ProductSource.Make(11), new CacheEntryOptions { Tags = ["catalogue"] });
+        Line($"{"SetAsync(product:11) again",-36} -> {await HitsAsync(cache, keys)}");
+
+        await cache.ClearAsync();
+        var other = await _cache.TryGetAsync<Product>(ns + "product:1");
+        Line($"{"ClearAsync()",-36} -> {await HitsAsync(cache, keys)}; the default cache (another prefix) still " +
+             (other.HasValue ? "hits product:1" : "misses product:1"));
+    }
+
+    /// <summary>Which of <paramref name="keys"/> hit, read with one bulk call.</summary>
+    private static async Task<string> HitsAsync(ITypedCache cache, string[] keys)
+    {
+        var results = await cache.GetManyAsync<Product>(keys);
+        return string.Join(", ", keys.Select((key, i) => $"{key[(key.IndexOf(':') + 1)..]} {(results[i].HasValue ? "hit" : "miss")}"));
     }
 
     private async Task<bool> IsEnvelopeAsync(string key) =>

@@ -73,10 +73,29 @@ try
     services.AddKeyedCacheSerial("msgpack-lz4", o => o.DefaultEntryOptions = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1) })
         .UseMessagePack(useLz4: true);
 
+    // And JSON with payload compression (entries above 1 KiB): zstd, and GZip, which any language's standard library reads.
+    foreach (var (name, algorithm) in new[] { ("json-zstd", CacheCompressionAlgorithm.Zstd), ("json-gzip", CacheCompressionAlgorithm.GZip) })
+    {
+        services.AddKeyedCacheSerial(name, o =>
+        {
+            o.DefaultEntryOptions = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1) };
+            o.Compression = new CacheCompressionOptions { Algorithm = algorithm };
+        });
+    }
+
+    // A cache with a key prefix of its own for the tags step: its ClearAsync drops only what it wrote, so a run against
+    // a shared Redis never clears anybody else's entries.
+    var runId = Guid.NewGuid().ToString("N");
+    services.AddKeyedCacheSerial("tagged", o =>
+    {
+        o.KeyPrefix = "cacheserial-sample-" + runId;
+        o.DefaultEntryOptions = new CacheEntryOptions { Expiration = TimeSpan.FromMinutes(1) };
+    });
+
     await using (var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }))
     {
         // Every key of this run lives under its own namespace, so runs against a shared Redis never see each other.
-        var demo = new Demo(provider, $"cacheserial-sample:{Guid.NewGuid():N}:");
+        var demo = new Demo(provider, $"cacheserial-sample:{runId}:");
         await demo.RunAsync();
     }
 
