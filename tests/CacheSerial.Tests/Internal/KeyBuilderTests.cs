@@ -92,6 +92,28 @@ public sealed class KeyBuilderTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("shop")]
+    public void IsHashedKey_OwnHashedKey_IsTrueAndPlainKeysOrMarkersAreNot(string prefix)
+    {
+        var keys = new KeyBuilder(prefix, 256);
+
+        Assert.True(keys.IsHashedKey(keys.Build(new string('x', 300)).StoreKey));
+        Assert.False(keys.IsHashedKey(keys.Build("product:1").StoreKey));
+        Assert.False(keys.IsHashedKey(keys.Marker("t").StoreKey));
+    }
+
+    [Fact]
+    public void IsHashedKey_AnotherPrefixsHashedKey_IsFalseEvenWithoutAPrefix()
+    {
+        // Without a prefix every stored key starts with ours: another cache's keys are told apart by its separator.
+        var other = new KeyBuilder("other", 256).Build(new string('x', 300)).StoreKey;
+
+        Assert.False(new KeyBuilder(string.Empty, 256).IsHashedKey(other));
+        Assert.False(new KeyBuilder("shop", 256).IsHashedKey(other));
+    }
+
+    [Theory]
     [InlineData("", 129)]
     [InlineData("p", 131)]
     [InlineData("shop:", 135)]
