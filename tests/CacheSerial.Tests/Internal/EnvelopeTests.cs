@@ -10,12 +10,12 @@ namespace CacheSerial.Tests.Internal;
 /// <summary>The envelope reader and writer on their own: layout, field values and every rejection reason.</summary>
 public sealed class EnvelopeTests
 {
-    private static readonly byte[] Codec = Encoding.ASCII.GetBytes("stj");
-    private static readonly byte[] KeyCheck = [.. Enumerable.Range(1, 16).Select(i => (byte)i)];
-    private const ulong Fingerprint = 0x0102030405060708UL;
-    private const int Schema = 3;
-    private const long CreatedAt = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-    private const long ExpiresAt = CreatedAt + 60_000;
+    internal static readonly byte[] Codec = Encoding.ASCII.GetBytes("stj");
+    internal static readonly byte[] KeyCheck = [.. Enumerable.Range(1, 16).Select(i => (byte)i)];
+    internal const ulong Fingerprint = 0x0102030405060708UL;
+    internal const int Schema = 3;
+    internal const long CreatedAt = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+    internal const long ExpiresAt = CreatedAt + 60_000;
 
     [Fact]
     public void FixedOverhead_Is59Bytes()
@@ -234,7 +234,8 @@ public sealed class EnvelopeTests
         Assert.Equal("p"u8.ToArray(), writer.WrittenSpan.Slice(payloadOffset, length).ToArray());
     }
 
-    private static byte[] Write(byte[] payload, EnvelopeFlags flags = EnvelopeFlags.None)
+    /// <summary>A version 1 envelope of <paramref name="payload"/> with the fixed inputs above (EnvelopeV2Tests uses them too).</summary>
+    internal static byte[] Write(byte[] payload, EnvelopeFlags flags = EnvelopeFlags.None)
     {
         using var writer = new PooledBufferWriter();
         var offset = Envelope.WriteHeader(writer, Codec, Fingerprint, Schema, KeyCheck, flags, CreatedAt, ExpiresAt);
@@ -244,10 +245,10 @@ public sealed class EnvelopeTests
         return writer.WrittenSpan.ToArray();
     }
 
-    private static bool Read(byte[] bytes, out EnvelopeHeader header, out int offset, out int length, out CacheEntryRejectReason reason) =>
+    internal static bool Read(byte[] bytes, out EnvelopeHeader header, out int offset, out int length, out CacheEntryRejectReason reason) =>
         Envelope.TryRead(bytes, Codec, Fingerprint, Schema, KeyCheck, out header, out offset, out length, out reason);
 
-    private static CacheEntryRejectReason Reject(byte[] bytes)
+    internal static CacheEntryRejectReason Reject(byte[] bytes)
     {
         Assert.False(Read(bytes, out _, out _, out _, out var reason));
         return reason;

@@ -4,6 +4,7 @@ using System.IO.Hashing;
 using System.Text;
 using CacheSerial.Internal;
 using CacheSerial.TestSupport.Envelopes;
+using static CacheSerial.Tests.Internal.EnvelopeTests; // the fixed inputs, Read and Reject
 
 namespace CacheSerial.Tests.Internal;
 
@@ -13,13 +14,6 @@ namespace CacheSerial.Tests.Internal;
 /// </summary>
 public sealed class EnvelopeV2Tests
 {
-    private static readonly byte[] Codec = Encoding.ASCII.GetBytes("stj");
-    private static readonly byte[] KeyCheck = [.. Enumerable.Range(1, 16).Select(i => (byte)i)];
-    private const ulong Fingerprint = 0x0102030405060708UL;
-    private const int Schema = 3;
-    private const long CreatedAt = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-    private const long ExpiresAt = CreatedAt + 60_000;
-
     // With the 3-byte codec name "stj": where version 2's own fields start.
     private const int CompressionAt = 54;
     private const int OriginalLengthAt = 55;
@@ -378,21 +372,5 @@ public sealed class EnvelopeV2Tests
         return writer.WrittenSpan.ToArray();
     }
 
-    private static byte[] WriteVersion1(byte[] payload)
-    {
-        using var writer = new PooledBufferWriter();
-        var offset = Envelope.WriteHeader(writer, Codec, Fingerprint, Schema, KeyCheck, EnvelopeFlags.None, CreatedAt, ExpiresAt);
-        writer.Write(payload);
-        Envelope.Complete(writer, offset);
-        return writer.WrittenSpan.ToArray();
-    }
-
-    private static bool Read(byte[] bytes, out EnvelopeHeader header, out int offset, out int length, out CacheEntryRejectReason reason) =>
-        Envelope.TryRead(bytes, Codec, Fingerprint, Schema, KeyCheck, out header, out offset, out length, out reason);
-
-    private static CacheEntryRejectReason Reject(byte[] bytes)
-    {
-        Assert.False(Read(bytes, out _, out _, out _, out var reason));
-        return reason;
-    }
+    private static byte[] WriteVersion1(byte[] payload) => EnvelopeTests.Write(payload);
 }
