@@ -31,16 +31,7 @@ public sealed class EnvelopeTests
         var bytes = Write(payload);
 
         Assert.Equal(Envelope.FixedOverhead + Codec.Length + payload.Length, bytes.Length);
-        Assert.Equal(new byte[] { 0x89, (byte)'C', (byte)'S', (byte)'E' }, bytes[..4]);
-        Assert.Equal(1, bytes[4]);
-        Assert.Equal(0, bytes[5]);
-        Assert.Equal(3, bytes[6]);
-        Assert.Equal(Codec, bytes[7..10]);
-        Assert.Equal(Fingerprint, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(10)));
-        Assert.Equal(Schema, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(18)));
-        Assert.Equal(KeyCheck, bytes[22..38]);
-        Assert.Equal(CreatedAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(38)));
-        Assert.Equal(ExpiresAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(46)));
+        AssertHeaderUpToExpiry(bytes, version: 1);
         Assert.Equal(payload.Length, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(54)));
         Assert.Equal(payload, bytes[58..^4]);
         Assert.Equal(Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
@@ -232,6 +223,21 @@ public sealed class EnvelopeTests
 
         Assert.True(Envelope.TryRead(writer.WrittenSpan, name, Fingerprint, Schema, KeyCheck, out _, out var payloadOffset, out var length, out _));
         Assert.Equal("p"u8.ToArray(), writer.WrittenSpan.Slice(payloadOffset, length).ToArray());
+    }
+
+    /// <summary>The fields both versions share, byte by byte: magic, version, flags, codec, fingerprint, schema, key check, times.</summary>
+    internal static void AssertHeaderUpToExpiry(byte[] bytes, byte version)
+    {
+        Assert.Equal(new byte[] { 0x89, (byte)'C', (byte)'S', (byte)'E' }, bytes[..4]);
+        Assert.Equal(version, bytes[4]);
+        Assert.Equal(0, bytes[5]);
+        Assert.Equal(3, bytes[6]);
+        Assert.Equal(Codec, bytes[7..10]);
+        Assert.Equal(Fingerprint, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(10)));
+        Assert.Equal(Schema, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(18)));
+        Assert.Equal(KeyCheck, bytes[22..38]);
+        Assert.Equal(CreatedAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(38)));
+        Assert.Equal(ExpiresAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(46)));
     }
 
     /// <summary>A version 1 envelope of <paramref name="payload"/> with the fixed inputs above (EnvelopeV2Tests uses them too).</summary>

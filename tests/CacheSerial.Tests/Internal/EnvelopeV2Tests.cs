@@ -35,16 +35,7 @@ public sealed class EnvelopeV2Tests
         var bytes = Write(payload, tags: ["a", "ü€"]);
 
         Assert.Equal(Envelope.FixedOverheadV2 + Codec.Length + (2 + 1) + (2 + 5) + payload.Length, bytes.Length);
-        Assert.Equal(new byte[] { 0x89, (byte)'C', (byte)'S', (byte)'E' }, bytes[..4]);
-        Assert.Equal(2, bytes[4]);
-        Assert.Equal(0, bytes[5]);
-        Assert.Equal(3, bytes[6]);
-        Assert.Equal(Codec, bytes[7..10]);
-        Assert.Equal(Fingerprint, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(10)));
-        Assert.Equal(Schema, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(18)));
-        Assert.Equal(KeyCheck, bytes[22..38]);
-        Assert.Equal(CreatedAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(38)));
-        Assert.Equal(ExpiresAt, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(46)));
+        AssertHeaderUpToExpiry(bytes, version: 2);
         Assert.Equal(0, bytes[CompressionAt]);
         Assert.Equal((uint)payload.Length, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(OriginalLengthAt)));
         Assert.Equal(2, bytes[TagCountAt]);
